@@ -1,0 +1,1 @@
+"""Example payments service: settlement batches."""

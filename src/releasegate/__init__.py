@@ -1,0 +1,3 @@
+"""releasegate: a release control plane for regulated finance."""
+
+__version__ = "0.1.0"

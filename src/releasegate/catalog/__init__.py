@@ -1,0 +1,5 @@
+"""Service catalog loading."""
+
+from releasegate.catalog.loader import load_catalog
+
+__all__ = ["load_catalog"]

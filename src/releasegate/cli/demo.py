@@ -1,0 +1,282 @@
+"""`releasegate demo`: one payments release from denied to allowed, with real tool output.
+
+The demo copies the sample organisation from `examples/` into a new folder and
+commits the example service to a fresh git repository. It runs the service's
+test suite with pytest (JUnit XML) and the Bandit scanner (SARIF 2.1.0), then
+drives the same use cases that the CLI commands call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from rich.rule import Rule
+
+from releasegate.cli.output import console, styled, table
+from releasegate.errors import ConfigurationError, InputError, ReleasegateError
+
+DEMO_VERSION = "2.4.0"
+AUTHOR = "alice"
+
+
+def _locate_examples(examples: Path | None) -> Path:
+    candidates = [examples] if examples else []
+    if os.environ.get("RELEASEGATE_EXAMPLES"):
+        candidates.append(Path(os.environ["RELEASEGATE_EXAMPLES"]))
+    candidates.append(Path(__file__).resolve().parents[3] / "examples")
+    for candidate in candidates:
+        if candidate is not None and (candidate / "catalog.yaml").is_file():
+            return candidate.resolve()
+    raise ConfigurationError(
+        "the examples folder (with catalog.yaml) was not found",
+        hint="run the demo from a source checkout installed with 'pip install -e', "
+        "or pass --examples PATH",
+    )
+
+
+def _step(number: int, text: str) -> None:
+    console.print()
+    console.print(Rule(f"[bold]{number}. {text}[/bold]", align="left"))
+
+
+def _run(
+    command: list[str], *, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=600
+    )
+
+
+def _git_commit(repo: Path) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": AUTHOR,
+        "GIT_AUTHOR_EMAIL": f"{AUTHOR}@acme.example",
+        "GIT_COMMITTER_NAME": AUTHOR,
+        "GIT_COMMITTER_EMAIL": f"{AUTHOR}@acme.example",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+    }
+    git = shutil.which("git")
+    if git is None:
+        raise ConfigurationError(
+            "git is not installed", hint="install git; the demo commits the example service"
+        )
+    for command in (
+        [git, "init", "--quiet", "--initial-branch=main"],
+        [git, "add", "--all"],
+        [
+            git,
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "--quiet",
+            "-m",
+            "Round settlement batches to the cent",
+        ],
+    ):
+        result = _run(command, cwd=repo, env=env)
+        if result.returncode != 0:
+            raise ConfigurationError(f"'{' '.join(command[1:3])}' failed: {result.stderr.strip()}")
+    return _run([git, "rev-parse", "HEAD"], cwd=repo, env=env).stdout.strip()
+
+
+def _build_artifact(source: Path) -> bytes:
+    """Pack the service source into a reproducible tar archive (sorted, zero mtimes)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for path in sorted(
+            p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        ):
+            info = tarfile.TarInfo(path.relative_to(source).as_posix())
+            data = path.read_bytes()
+            info.size, info.mtime, info.mode = len(data), 0, 0o644
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _run_tools(service_dir: Path, out: Path) -> tuple[Path, Path]:
+    junit = out / "junit.xml"
+    sarif = out / "bandit.sarif"
+    tests = _run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"],
+        cwd=service_dir,
+    )
+    if not junit.is_file():
+        raise ConfigurationError(
+            f"pytest produced no JUnit report: {tests.stderr.strip() or tests.stdout.strip()}",
+            hint="install the demo extras: pip install -e '.[demo]'",
+        )
+    console.print(f"pytest: {tests.stdout.strip().splitlines()[-1]}")
+    scan = _run(
+        [sys.executable, "-m", "bandit", "-q", "-r", "src", "-f", "sarif", "-o", str(sarif)],
+        cwd=service_dir,
+    )
+    # Bandit exits 1 when it finds something; only a missing report is a failure.
+    if not sarif.is_file():
+        raise ConfigurationError(
+            f"bandit produced no SARIF report: {scan.stderr.strip()}",
+            hint="install the demo extras: pip install -e '.[demo]'",
+        )
+    console.print(f"bandit: SARIF report written ({sarif.stat().st_size} bytes)")
+    return junit, sarif
+
+
+def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
+    """Run the demo and return the exit code (0 when every step behaved as expected)."""
+    from releasegate.cli.main import print_decision
+    from releasegate.model import ApprovalDecision, DecisionOutcome
+    from releasegate.service.app import Application
+    from releasegate.service.approvals import record_approval
+    from releasegate.service.evidence import add_evidence
+    from releasegate.service.exceptions import decide_exception, request_exception
+    from releasegate.service.gate import evaluate_gate
+    from releasegate.service.ledger import release_chain, verify
+    from releasegate.service.releases import create_release, load_manifest
+    from releasegate.settings import load_settings
+
+    source = _locate_examples(examples)
+    folder = (workdir or Path(tempfile.mkdtemp(prefix="releasegate-demo-"))).resolve()
+    if folder.exists() and any(folder.iterdir()):
+        raise InputError(
+            f"{folder} is not empty", source="--workdir", hint="pass a new or empty folder"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+
+    _step(1, f"Sample organisation copied to {folder}")
+    shutil.copy2(source / "catalog.yaml", folder / "catalog.yaml")
+    shutil.copytree(
+        source / "policies", folder / "policies", ignore=shutil.ignore_patterns("*_test.rego")
+    )
+    service_dir = folder / "payments-service"
+    shutil.copytree(
+        source / "payments-service",
+        service_dir,
+        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"),
+    )
+    settings = load_settings(home=folder, environ={})
+    app = Application(settings)
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    app.database.initialise()
+    console.print(
+        f"database {settings.resolved_database_url}, blobs in {settings.resolved_blob_dir}"
+    )
+
+    _step(2, "Build payments-api: commit, package, test (pytest) and scan (Bandit)")
+    commit = _git_commit(service_dir)
+    digest = hashlib.sha256(_build_artifact(service_dir / "src")).hexdigest()
+    junit, sarif = _run_tools(service_dir, folder)
+    manifest_path = folder / "release.yaml"
+    manifest_path.write_text(
+        (source / "releases" / "payments-api.yaml")
+        .read_text(encoding="utf-8")
+        .replace("{version}", DEMO_VERSION)
+        .replace("{commit}", commit)
+        .replace("{digest}", digest),
+        encoding="utf-8",
+    )
+    console.print(f"commit {commit}, artifact sha256:{digest}")
+
+    _step(3, "Create the release from its manifest")
+    release = create_release(app, load_manifest(manifest_path), source=str(manifest_path))
+    console.print(
+        f"release [bold]{release.id}[/bold]: payments-api {DEMO_VERSION}, "
+        f"change type normal, author {AUTHOR}"
+    )
+
+    _step(4, "Attach the evidence produced above")
+    rows = []
+    for path in (junit, sarif):
+        record = add_evidence(app, release.id, path, commit=commit)
+        rows.append(
+            [
+                record.id,
+                record.format,
+                record.filename,
+                ", ".join(f"{k}={v}" for k, v in record.summary.items()),
+                record.sha256[:16],
+            ]
+        )
+    console.print(table(None, ["evidence", "format", "file", "summary", "sha256"], rows))
+
+    _step(5, "Ask the gate about production")
+    first = evaluate_gate(app, release.id, "production")
+    print_decision(first)
+
+    _step(6, "Approvals from people who did not write the change")
+    approvers = [
+        ("bob", "engineering approver"),
+        ("dana", "business control owner"),
+        ("erin", "CAB member"),
+    ]
+    for approver, role in approvers:
+        approval = record_approval(
+            app,
+            release.id,
+            approver=approver,
+            decision=ApprovalDecision.APPROVE,
+            comment=f"approved as {role}",
+        )
+        console.print(f"{approval.approver} ({role}) approved: {approval.id}")
+
+    _step(7, "Deal with the finding: a scoped, time-boxed exception approved by risk")
+    exception = request_exception(
+        app,
+        control_id="VUL-1",
+        requester=AUTHOR,
+        justification="MD5 derives a batch idempotency key only; it protects no secret and "
+        "no integrity decision. Replacement with SHA-256 is planned in CHG-20470.",
+        expires_in=timedelta(days=14),
+        release_id=release.id,
+        finding="B324",
+        compensating_controls=(
+            "batch keys are compared server-side with the stored batch content",
+        ),
+    )
+    console.print(f"{AUTHOR} requested {exception.id} for VUL-1 finding B324 (expires in 14 days)")
+    try:
+        decide_exception(app, exception.id, approver=AUTHOR, approve=True)
+    except ReleasegateError as error:
+        console.print(f"[dim]{AUTHOR} tries to approve her own request:[/dim] {error.message}")
+    approved = decide_exception(app, exception.id, approver="farid", approve=True)
+    console.print(f"farid (operational risk) {approved.status.value} {approved.id}")
+
+    _step(8, "Ask the gate again")
+    second = evaluate_gate(app, release.id, "production")
+    print_decision(second)
+
+    _step(9, "Verify the ledger and show this release's chain")
+    report = verify(app)
+    if report.ok:
+        console.print(
+            f"[green]ledger verified[/green]: {report.size} entries, root {report.root_hash}"
+        )
+    else:
+        for problem in report.problems:
+            console.print(f"[red]{problem}[/red]")
+    entries = release_chain(app, release.id)
+    console.print(
+        table(
+            f"ledger entries of {release.id}",
+            ["index", "type", "leaf hash"],
+            [[e.index, e.entry_type, e.leaf_hash[:16]] for e in entries],
+        )
+    )
+    app.close()
+
+    expected = first.outcome is DecisionOutcome.DENY and second.outcome is DecisionOutcome.ALLOW
+    console.print()
+    console.print(
+        f"demo: first decision {styled(first.outcome.value)}, "
+        f"second {styled(second.outcome.value)}; state kept in {folder}"
+    )
+    return 0 if expected and report.ok else 1

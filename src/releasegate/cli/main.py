@@ -1,0 +1,737 @@
+"""The `releasegate` command.
+
+Exit codes: 0 allowed or done, 1 denied or a failed check, 2 usage or input
+error, 3 pending approval. Service modules are imported inside each command
+so that `releasegate --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NoReturn
+
+import typer
+
+from releasegate.cli.output import OutputFormat, console, emit_json, error_console, styled, table
+from releasegate.errors import LedgerIntegrityError, ReleasegateError
+
+if TYPE_CHECKING:
+    from releasegate.model import Decision
+    from releasegate.service.app import Application
+
+EXIT_OK = 0
+EXIT_DENIED = 1
+EXIT_USAGE = 2
+EXIT_PENDING = 3
+
+app = typer.Typer(
+    name="releasegate",
+    help="Release control plane for regulated finance: risk, policy, approvals, ledger.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+release_app = typer.Typer(help="Create and inspect releases.", no_args_is_help=True)
+evidence_app = typer.Typer(help="Attach evidence to a release.", no_args_is_help=True)
+exception_app = typer.Typer(help="Request and decide exceptions.", no_args_is_help=True)
+ledger_app = typer.Typer(help="Verify and read the ledger.", no_args_is_help=True)
+app.add_typer(release_app, name="release")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(exception_app, name="exception")
+app.add_typer(ledger_app, name="ledger")
+
+OutputOption = Annotated[
+    OutputFormat, typer.Option("--output", "-o", help="Print a table or JSON.")
+]
+
+
+class _State:
+    """Global options of the current invocation, set by the callback."""
+
+    overrides: ClassVar[dict[str, Any]] = {}
+    home: ClassVar[Path | None] = None
+
+
+def _application() -> Application:
+    from releasegate.service.app import Application
+    from releasegate.settings import load_settings
+
+    settings = load_settings(home=_State.home, overrides=_State.overrides)
+    application = Application(settings)
+    application.database.require_schema()
+    return application
+
+
+def _fail(error: ReleasegateError) -> NoReturn:
+    error_console.print(f"[bold red]error:[/bold red] {error.message}", markup=True, soft_wrap=True)
+    if error.hint:
+        error_console.print(f"[dim]hint:[/dim] {error.hint}", soft_wrap=True)
+    raise typer.Exit(EXIT_DENIED if isinstance(error, LedgerIntegrityError) else EXIT_USAGE)
+
+
+@app.callback()
+def main(
+    home: Annotated[
+        Path | None,
+        typer.Option(help="Working folder (default: current folder or RELEASEGATE_HOME)."),
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="SQLAlchemy database URL.")
+    ] = None,
+    catalog: Annotated[Path | None, typer.Option(help="Service catalog YAML file.")] = None,
+    policy_dir: Annotated[
+        Path | None, typer.Option("--policy-dir", help="Folder with the policy layers.")
+    ] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 0,
+) -> None:
+    """Release control plane for regulated finance."""
+    _State.home = home
+    _State.overrides = {
+        "database_url": database_url,
+        "catalog": catalog,
+        "policy_dir": policy_dir,
+    }
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+# init ---------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Create the state folder and database schema in the working folder."""
+    from releasegate.service.app import Application
+    from releasegate.settings import load_settings
+
+    try:
+        settings = load_settings(home=_State.home, overrides=_State.overrides)
+        application = Application(settings)
+        application.settings.state_dir.mkdir(parents=True, exist_ok=True)
+        application.database.initialise()
+    except ReleasegateError as error:
+        _fail(error)
+    result = {
+        "database": settings.resolved_database_url,
+        "blobs": str(settings.resolved_blob_dir),
+        "catalog": str(settings.resolved_catalog),
+        "policies": str(settings.resolved_policy_dir),
+    }
+    if output is OutputFormat.JSON:
+        emit_json(result)
+    else:
+        console.print(
+            table(
+                "releasegate initialised", ["setting", "value"], [[k, v] for k, v in result.items()]
+            )
+        )
+
+
+# release ------------------------------------------------------------------
+
+
+def _release_dict(release: Any) -> dict[str, Any]:
+    return {
+        "id": release.id,
+        "status": release.status.value,
+        "created_at": release.created_at.isoformat(),
+        "manifest_sha256": release.manifest_sha256,
+        **release.manifest.model_dump(mode="json"),
+    }
+
+
+@release_app.command("create")
+def release_create(
+    manifest: Annotated[Path, typer.Argument(help="Release manifest (YAML or JSON).")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Create a release from a manifest."""
+    from releasegate.service.releases import create_release, load_manifest
+
+    try:
+        application = _application()
+        release = create_release(application, load_manifest(manifest), source=str(manifest))
+    except ReleasegateError as error:
+        _fail(error)
+    if output is OutputFormat.JSON:
+        emit_json(_release_dict(release))
+        return
+    m = release.manifest
+    console.print(
+        table(
+            f"release {release.id} created",
+            ["field", "value"],
+            [
+                ["service", m.service],
+                ["version", m.version],
+                ["change type", m.change_type.value],
+                ["source commit", m.source_commit],
+                ["artifacts", "\n".join(f"{a.name} {a.digest}" for a in m.artifacts)],
+                ["authors", ", ".join(m.authors)],
+                ["requester", m.requester],
+            ],
+        )
+    )
+
+
+@release_app.command("show")
+def release_show(
+    release_id: Annotated[str, typer.Argument(help="Release id.")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Show a release with its evidence, approvals and decisions."""
+    from releasegate.service.approvals import list_approvals
+    from releasegate.service.evidence import load_evidence
+    from releasegate.service.gate import list_decisions
+    from releasegate.service.releases import get_release
+
+    try:
+        application = _application()
+        release = get_release(application, release_id)
+        evidence = load_evidence(application, release.id)
+        approvals = list_approvals(application, release.id)
+        decisions = list_decisions(application, release.id)
+    except ReleasegateError as error:
+        _fail(error)
+    if output is OutputFormat.JSON:
+        emit_json(
+            {
+                **_release_dict(release),
+                "evidence": [r.model_dump(mode="json") for r, _ in evidence],
+                "approvals": [a.model_dump(mode="json") for a in approvals],
+                "decisions": [
+                    {
+                        "id": d.id,
+                        "environment": d.environment,
+                        "outcome": d.outcome.value,
+                        "evaluated_at": d.evaluated_at.isoformat(),
+                        "policy_revision": d.policy_revision,
+                    }
+                    for d in decisions
+                ],
+            }
+        )
+        return
+    m = release.manifest
+    console.print(
+        table(
+            f"release {release.id}",
+            ["field", "value"],
+            [
+                ["service", m.service],
+                ["version", m.version],
+                ["status", styled(release.status.value)],
+                ["change type", m.change_type.value],
+                ["description", m.description],
+                ["source commit", m.source_commit],
+                ["artifacts", "\n".join(f"{a.name} {a.digest}" for a in m.artifacts)],
+                ["authors", ", ".join(m.authors)],
+            ],
+        )
+    )
+    console.print(
+        table(
+            "evidence",
+            ["id", "kind", "format", "file", "summary", "sha256"],
+            [
+                [
+                    r.id,
+                    r.kind.value,
+                    r.format,
+                    r.filename,
+                    ", ".join(f"{k}={v}" for k, v in r.summary.items()),
+                    r.sha256[:16],
+                ]
+                for r, _ in evidence
+            ],
+        )
+    )
+    console.print(
+        table(
+            "approvals",
+            ["id", "approver", "decision", "expires"],
+            [[a.id, a.approver, a.decision.value, a.expires_at.isoformat()] for a in approvals],
+        )
+    )
+    console.print(
+        table(
+            "decisions",
+            ["id", "environment", "outcome", "evaluated"],
+            [
+                [d.id, d.environment, styled(d.outcome.value), d.evaluated_at.isoformat()]
+                for d in decisions
+            ],
+        )
+    )
+
+
+@release_app.command("list")
+def release_list(
+    service: Annotated[str | None, typer.Option(help="Only this service.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Most recent N releases.")] = 50,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """List recent releases, newest first."""
+    from releasegate.service.releases import list_releases
+
+    try:
+        releases = list_releases(_application(), service=service, limit=limit)
+    except ReleasegateError as error:
+        _fail(error)
+    if output is OutputFormat.JSON:
+        emit_json([_release_dict(r) for r in releases])
+        return
+    console.print(
+        table(
+            "releases",
+            ["id", "service", "version", "change type", "status", "created"],
+            [
+                [
+                    r.id,
+                    r.manifest.service,
+                    r.manifest.version,
+                    r.manifest.change_type.value,
+                    styled(r.status.value),
+                    r.created_at.isoformat(timespec="seconds"),
+                ]
+                for r in releases
+            ],
+        )
+    )
+
+
+# evidence -----------------------------------------------------------------
+
+
+@evidence_app.command("add")
+def evidence_add(
+    release_id: Annotated[str, typer.Argument(help="Release id.")],
+    path: Annotated[Path, typer.Argument(help="Evidence file (JUnit XML, SARIF 2.1.0).")],
+    format: Annotated[
+        str | None, typer.Option("--format", help="Force a format instead of detecting it.")
+    ] = None,
+    commit: Annotated[
+        str | None, typer.Option(help="Source commit the evidence was produced from.")
+    ] = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Parse an evidence file and attach it to a release."""
+    from releasegate.service.evidence import add_evidence
+
+    try:
+        record = add_evidence(_application(), release_id, path, format=format, commit=commit)
+    except ReleasegateError as error:
+        _fail(error)
+    if output is OutputFormat.JSON:
+        emit_json(record.model_dump(mode="json"))
+        return
+    console.print(
+        table(
+            f"evidence {record.id} attached to {record.release_id}",
+            ["field", "value"],
+            [
+                ["file", record.filename],
+                ["format", record.format],
+                ["kind", record.kind.value],
+                ["sha256", record.sha256],
+                ["commit", record.commit or "(none)"],
+                *[[k, v] for k, v in record.summary.items()],
+            ],
+        )
+    )
+
+
+# approvals ----------------------------------------------------------------
+
+
+@app.command()
+def approve(
+    release_id: Annotated[str, typer.Argument(help="Release id.")],
+    identity: Annotated[str, typer.Option("--as", help="Identity of the approver.")],
+    reject: Annotated[bool, typer.Option("--reject", help="Record a rejection instead.")] = False,
+    comment: Annotated[str | None, typer.Option(help="Free-text comment.")] = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Approve (or reject) a release as an identity.
+
+    NOTE: without the HTTP API the identity is taken from --as as given; the
+    embedded mode trusts the operator of the working folder.
+    """
+    from releasegate.model import ApprovalDecision
+    from releasegate.service.approvals import record_approval
+
+    decision = ApprovalDecision.REJECT if reject else ApprovalDecision.APPROVE
+    try:
+        application = _application()
+        approval = record_approval(
+            application, release_id, approver=identity, decision=decision, comment=comment
+        )
+        groups = application.catalog.groups_of(approval.approver)
+    except ReleasegateError as error:
+        _fail(error)
+    if output is OutputFormat.JSON:
+        emit_json({**approval.model_dump(mode="json"), "groups": list(groups)})
+        return
+    console.print(
+        table(
+            f"{approval.decision.value} recorded",
+            ["approval", "release", "approver", "groups", "policy revision", "expires"],
+            [
+                [
+                    approval.id,
+                    approval.release_id,
+                    approval.approver,
+                    ", ".join(groups) or "(none)",
+                    approval.policy_revision[:12],
+                    approval.expires_at.isoformat(timespec="minutes"),
+                ]
+            ],
+        )
+    )
+
+
+# exceptions ---------------------------------------------------------------
+
+_DURATION = re.compile(r"^(\d+)([dhm])$")
+
+
+def _parse_duration(value: str) -> timedelta:
+    match = _DURATION.match(value.strip())
+    if not match:
+        raise typer.BadParameter("use a number and a unit: 7d, 48h or 90m")
+    amount, unit = int(match.group(1)), match.group(2)
+    return {
+        "d": timedelta(days=amount),
+        "h": timedelta(hours=amount),
+        "m": timedelta(minutes=amount),
+    }[unit]
+
+
+def _exception_rows(items: list[Any]) -> list[list[Any]]:
+    return [
+        [
+            e.id,
+            e.control_id,
+            e.scope.service,
+            e.scope.release_id or "(all)",
+            e.scope.finding or "(all)",
+            e.requester,
+            e.approver or "",
+            styled(e.status.value),
+            e.expires_at.isoformat(timespec="minutes"),
+        ]
+        for e in items
+    ]
+
+
+_EXCEPTION_COLUMNS = [
+    "id",
+    "control",
+    "service",
+    "release",
+    "finding",
+    "requester",
+    "approver",
+    "status",
+    "expires",
+]
+
+
+@exception_app.command("request")
+def exception_request(
+    control: Annotated[str, typer.Option(help="Control to waive, e.g. VUL-1.")],
+    identity: Annotated[str, typer.Option("--as", help="Identity of the requester.")],
+    justification: Annotated[str, typer.Option(help="Why the risk is acceptable.")],
+    expires_in: Annotated[str, typer.Option("--expires-in", help="Duration: 7d, 48h or 90m.")],
+    release_id: Annotated[str | None, typer.Option("--release", help="Scope: one release.")] = None,
+    service: Annotated[str | None, typer.Option(help="Scope: a whole service.")] = None,
+    finding: Annotated[
+        str | None, typer.Option(help="Scope: one finding (rule id, CVE id or fingerprint).")
+    ] = None,
+    compensating: Annotated[
+        list[str] | None, typer.Option(help="A compensating control (repeat the option).")
+    ] = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Request a time-bound exception; someone else must approve it."""
+    from releasegate.service.exceptions import request_exception
+
+    try:
+        duration = _parse_duration(expires_in)
+    except typer.BadParameter as exc:
+        error_console.print(f"[bold red]error:[/bold red] --expires-in {expires_in!r}: {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    try:
+        exception = request_exception(
+            _application(),
+            control_id=control,
+            requester=identity,
+            justification=justification,
+            expires_in=duration,
+            release_id=release_id,
+            service=service,
+            finding=finding,
+            compensating_controls=tuple(compensating or ()),
+        )
+    except ReleasegateError as error:
+        _fail(error)
+    if output is OutputFormat.JSON:
+        emit_json(exception.model_dump(mode="json"))
+        return
+    console.print(table("exception requested", _EXCEPTION_COLUMNS, _exception_rows([exception])))
+
+
+def _decide(exception_id: str, identity: str, approve: bool, output: OutputFormat) -> None:
+    from releasegate.service.exceptions import decide_exception
+
+    try:
+        exception = decide_exception(
+            _application(), exception_id, approver=identity, approve=approve
+        )
+    except ReleasegateError as error:
+        _fail(error)
+    if output is OutputFormat.JSON:
+        emit_json(exception.model_dump(mode="json"))
+        return
+    console.print(
+        table(
+            f"exception {exception.status.value}", _EXCEPTION_COLUMNS, _exception_rows([exception])
+        )
+    )
+
+
+@exception_app.command("approve")
+def exception_approve(
+    exception_id: Annotated[str, typer.Argument(help="Exception id.")],
+    identity: Annotated[str, typer.Option("--as", help="Identity of the approver.")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Approve a requested exception."""
+    _decide(exception_id, identity, True, output)
+
+
+@exception_app.command("reject")
+def exception_reject(
+    exception_id: Annotated[str, typer.Argument(help="Exception id.")],
+    identity: Annotated[str, typer.Option("--as", help="Identity of the approver.")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Reject a requested exception."""
+    _decide(exception_id, identity, False, output)
+
+
+@exception_app.command("list")
+def exception_list(
+    service: Annotated[str | None, typer.Option(help="Only this service.")] = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """List exceptions, oldest first."""
+    from releasegate.service.exceptions import list_exceptions
+
+    try:
+        items = list_exceptions(_application(), service=service)
+    except ReleasegateError as error:
+        _fail(error)
+    if output is OutputFormat.JSON:
+        emit_json([e.model_dump(mode="json") for e in items])
+        return
+    console.print(table("exceptions", _EXCEPTION_COLUMNS, _exception_rows(items)))
+
+
+# gate ---------------------------------------------------------------------
+
+
+def print_decision(decision: Decision) -> None:
+    risk = decision.risk
+    header = (
+        f"release {decision.release_id} -> {decision.environment}: {styled(decision.outcome.value)}"
+    )
+    console.print(header)
+    if risk is not None:
+        console.print(
+            table(
+                f"risk tier {risk.tier.value} (score {risk.score})",
+                ["factor", "points", "reason"],
+                [[c.factor, c.points, c.reason] for c in risk.contributions],
+            )
+        )
+    rows = []
+    for result in decision.results:
+        reasons = "\n".join(
+            f"{v.msg} (waived by {v.waived_by})" if v.waived_by else v.msg
+            for v in result.violations
+        )
+        fix = result.remediation if result.outcome.value in ("fail", "error") else ""
+        rows.append(
+            [
+                result.control_id,
+                result.title,
+                "yes" if result.blocking else "no",
+                styled(result.outcome.value),
+                reasons,
+                fix,
+            ]
+        )
+    console.print(
+        table("controls", ["control", "title", "blocks", "result", "reasons", "fix"], rows)
+    )
+    for warning in decision.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    console.print(
+        f"[dim]decision {decision.id}, policy revision {decision.policy_revision[:12]}, "
+        f"input sha256 {decision.input_sha256[:12]}[/dim]"
+    )
+
+
+def decision_exit_code(decision: Decision) -> int:
+    return {"allow": EXIT_OK, "deny": EXIT_DENIED, "pending": EXIT_PENDING}[decision.outcome.value]
+
+
+@app.command()
+def gate(
+    release_id: Annotated[str, typer.Argument(help="Release id.")],
+    env: Annotated[str, typer.Option("--env", help="Target environment.")] = "production",
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Ask the gate whether a release may go to an environment (exit 0, 1 or 3)."""
+    from releasegate.service.gate import evaluate_gate
+
+    try:
+        decision = evaluate_gate(_application(), release_id, env)
+    except ReleasegateError as error:
+        _fail(error)
+    if output is OutputFormat.JSON:
+        emit_json(decision.model_dump(mode="json"))
+    else:
+        print_decision(decision)
+    raise typer.Exit(decision_exit_code(decision))
+
+
+# ledger -------------------------------------------------------------------
+
+
+@ledger_app.command("verify")
+def ledger_verify(output: OutputOption = OutputFormat.TABLE) -> None:
+    """Recompute every entry hash and the Merkle root; exit 1 on any mismatch."""
+    from rich.progress import Progress
+
+    from releasegate.service.ledger import verify
+
+    try:
+        application = _application()
+        if output is OutputFormat.JSON or not sys.stderr.isatty():
+            report = verify(application)
+        else:
+            with Progress(console=error_console, transient=True) as progress:
+                task = progress.add_task("verifying ledger", total=None)
+                report = verify(
+                    application,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                )
+    except ReleasegateError as error:
+        _fail(error)
+    if output is OutputFormat.JSON:
+        emit_json(
+            {
+                "ok": report.ok,
+                "entries": report.size,
+                "root": report.root_hash,
+                "problems": list(report.problems),
+            }
+        )
+    else:
+        if report.ok:
+            console.print(
+                f"[green]ledger verified[/green]: {report.size} entries, root {report.root_hash}"
+            )
+        else:
+            console.print(
+                f"[bold red]ledger verification failed[/bold red] ({report.size} entries)"
+            )
+            for problem in report.problems:
+                console.print(f"  - {problem}")
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_DENIED)
+
+
+@ledger_app.command("show")
+def ledger_show(
+    release_id: Annotated[str, typer.Argument(help="Release id.")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Print the chain of ledger entries of one release."""
+    from releasegate.service.ledger import release_chain
+
+    try:
+        entries = release_chain(_application(), release_id)
+    except ReleasegateError as error:
+        _fail(error)
+    if output is OutputFormat.JSON:
+        emit_json([{"index": e.index, "leaf_hash": e.leaf_hash, **e.body} for e in entries])
+        return
+    console.print(
+        table(
+            f"ledger entries of {release_id}",
+            ["index", "recorded", "type", "summary", "leaf hash"],
+            [
+                [
+                    e.index,
+                    e.body["recorded_at"],
+                    e.entry_type,
+                    _entry_summary(e.body["data"]),
+                    e.leaf_hash[:16],
+                ]
+                for e in entries
+            ],
+        )
+    )
+
+
+def _entry_summary(data: dict[str, Any]) -> str:
+    keys = (
+        "version",
+        "filename",
+        "approver",
+        "decision",
+        "outcome",
+        "control_id",
+        "exception_id",
+        "risk_tier",
+    )
+    return ", ".join(f"{k}={data[k]}" for k in keys if data.get(k) is not None)
+
+
+# demo ---------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    workdir: Annotated[
+        Path | None, typer.Option(help="Folder to run in (default: a new temporary folder).")
+    ] = None,
+    examples: Annotated[
+        Path | None, typer.Option(help="The examples folder (default: the one beside the source).")
+    ] = None,
+) -> None:
+    """Run a payments release from denied to allowed on the sample organisation."""
+    from releasegate.cli.demo import run_demo
+
+    try:
+        code = run_demo(workdir=workdir, examples=examples)
+    except ReleasegateError as error:
+        _fail(error)
+    raise typer.Exit(code)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        error_console.print("interrupted")
+        sys.exit(130)

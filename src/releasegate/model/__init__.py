@@ -1,0 +1,80 @@
+"""Pydantic models for releasegate's vocabulary, and nothing else."""
+
+from releasegate.model.common import (
+    ChangeType,
+    Criticality,
+    DataClassification,
+    Environment,
+    FinanceProcess,
+    Identity,
+    Sha256,
+)
+from releasegate.model.decision import (
+    ControlOutcome,
+    ControlResult,
+    Decision,
+    DecisionOutcome,
+    RiskAssessment,
+    RiskContribution,
+    RiskTier,
+    Violation,
+)
+from releasegate.model.evidence import (
+    EvidenceKind,
+    EvidenceRecord,
+    Finding,
+    ScanRun,
+    Severity,
+    TestCase,
+    TestOutcome,
+    TestReport,
+    TestSuite,
+)
+from releasegate.model.governance import (
+    Approval,
+    ApprovalDecision,
+    ExceptionRequest,
+    ExceptionScope,
+    ExceptionStatus,
+)
+from releasegate.model.release import Artifact, Release, ReleaseManifest, ReleaseStatus
+from releasegate.model.service import ControlOwner, RecoveryObjectives, Service
+
+__all__ = [
+    "Approval",
+    "ApprovalDecision",
+    "Artifact",
+    "ChangeType",
+    "ControlOutcome",
+    "ControlOwner",
+    "ControlResult",
+    "Criticality",
+    "DataClassification",
+    "Decision",
+    "DecisionOutcome",
+    "Environment",
+    "EvidenceKind",
+    "EvidenceRecord",
+    "ExceptionRequest",
+    "ExceptionScope",
+    "ExceptionStatus",
+    "FinanceProcess",
+    "Finding",
+    "Identity",
+    "RecoveryObjectives",
+    "Release",
+    "ReleaseManifest",
+    "ReleaseStatus",
+    "RiskAssessment",
+    "RiskContribution",
+    "RiskTier",
+    "ScanRun",
+    "Service",
+    "Severity",
+    "Sha256",
+    "TestCase",
+    "TestOutcome",
+    "TestReport",
+    "TestSuite",
+    "Violation",
+]

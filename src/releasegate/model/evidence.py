@@ -1,0 +1,124 @@
+"""Evidence records and the normalized facts parsers produce from raw files."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from pydantic import Field
+
+from releasegate.model.common import Frozen, NonEmpty, Sha256
+
+
+class EvidenceKind(enum.StrEnum):
+    """Subject of a piece of evidence, independent of its file format."""
+
+    TEST_REPORT = "test-report"
+    SCAN = "scan"
+
+
+class TestOutcome(enum.StrEnum):
+    """Result of one test case."""
+
+    __test__ = False  # not a pytest test class despite the name
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class TestCase(Frozen):
+    """One test case of a report."""
+
+    __test__ = False
+
+    name: str
+    classname: str = ""
+    outcome: TestOutcome
+    time_seconds: float | None = None
+    message: str | None = None
+    flaky: bool = Field(default=False, description="Failed at least once, then passed on a rerun.")
+
+
+class TestSuite(Frozen):
+    """A suite with counts taken from its test cases, not from its header."""
+
+    __test__ = False
+
+    name: str
+    tests: int
+    failures: int
+    errors: int
+    skipped: int
+    cases: tuple[TestCase, ...]
+
+
+class TestReport(Frozen):
+    """Normalized JUnit-style test report."""
+
+    __test__ = False
+
+    format: str
+    suites: tuple[TestSuite, ...]
+    tests: int
+    failures: int
+    errors: int
+    skipped: int
+    flaky: int
+    warnings: tuple[str, ...] = ()
+
+
+class Severity(enum.StrEnum):
+    """Normalized finding severity, from most to least severe.
+
+    `unknown` never counts as low: policies treat it as blocking.
+    """
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+    UNKNOWN = "unknown"
+
+
+class Finding(Frozen):
+    """One scanner result that counts as a finding."""
+
+    tool: NonEmpty
+    rule_id: NonEmpty
+    severity: Severity
+    level: str
+    message: str
+    location: str | None = None
+    line: int | None = None
+    fingerprint: NonEmpty
+    cve: str | None = None
+    suppressed: bool = False
+    severity_source: str = Field(description="What the severity was derived from.")
+
+
+class ScanRun(Frozen):
+    """Normalized scanner output: one or more tool runs and their findings."""
+
+    format: str
+    tools: tuple[str, ...]
+    execution_successful: bool | None
+    findings: tuple[Finding, ...]
+    warnings: tuple[str, ...] = ()
+
+
+class EvidenceRecord(Frozen):
+    """A stored piece of evidence attached to a release."""
+
+    id: NonEmpty
+    release_id: NonEmpty
+    kind: EvidenceKind
+    format: NonEmpty
+    sha256: Sha256
+    filename: NonEmpty
+    size: int
+    commit: str | None = None
+    collected_at: datetime
+    summary: dict[str, int | str | bool | None]

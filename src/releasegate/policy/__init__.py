@@ -1,0 +1,1 @@
+"""Rego engine, policy layers, parameter merge and the input document builder."""

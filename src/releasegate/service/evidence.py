@@ -1,0 +1,132 @@
+"""Attach evidence files to a release: parse, store raw and facts, record in the ledger."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from sqlalchemy import select
+
+from releasegate.documents import read_bytes
+from releasegate.errors import InputError
+from releasegate.evidence.detect import parse_evidence
+from releasegate.ledger.canonical import canonical_json
+from releasegate.model import EvidenceKind, EvidenceRecord, ScanRun, TestReport
+from releasegate.service.app import Application
+from releasegate.service.ids import new_id
+from releasegate.service.releases import get_release
+from releasegate.store.ledger import append_entry
+from releasegate.store.mappers import evidence_from_row
+from releasegate.store.tables import EvidenceRow
+
+_COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+
+def _summary(facts: TestReport | ScanRun) -> dict[str, int | str | bool | None]:
+    if isinstance(facts, TestReport):
+        return {
+            "tests": facts.tests,
+            "failures": facts.failures,
+            "errors": facts.errors,
+            "skipped": facts.skipped,
+            "flaky": facts.flaky,
+        }
+    return {
+        "tools": ", ".join(facts.tools),
+        "findings": len(facts.findings),
+        "execution_successful": facts.execution_successful,
+    }
+
+
+def add_evidence(
+    app: Application,
+    release_id: str,
+    path: Path,
+    *,
+    format: str | None = None,
+    commit: str | None = None,
+) -> EvidenceRecord:
+    """Parse `path`, keep the raw bytes and the facts by SHA-256, and record both."""
+    if commit is not None and not _COMMIT.match(commit):
+        raise InputError(
+            f"commit {commit!r} is not a full hexadecimal commit id",
+            source="--commit",
+            hint="pass the 40-character SHA-1 (or 64-character SHA-256) commit id",
+        )
+    release = get_release(app, release_id)
+    raw = read_bytes(path, what="evidence file")
+    detected, facts = parse_evidence(raw, source=str(path), format=format)
+    kind = EvidenceKind.TEST_REPORT if isinstance(facts, TestReport) else EvidenceKind.SCAN
+
+    now = app.clock()
+    sha256 = app.blobs.put(raw)
+    facts_sha256 = app.blobs.put(canonical_json(facts.model_dump(mode="json")))
+    summary = _summary(facts)
+    record = EvidenceRecord(
+        id=new_id("ev"),
+        release_id=release.id,
+        kind=kind,
+        format=detected,
+        sha256=sha256,
+        filename=path.name,
+        size=len(raw),
+        commit=commit,
+        collected_at=now,
+        summary=summary,
+    )
+    with app.database.transaction() as session:
+        session.add(
+            EvidenceRow(
+                id=record.id,
+                release_id=record.release_id,
+                kind=kind.value,
+                format=detected,
+                sha256=sha256,
+                facts_sha256=facts_sha256,
+                filename=record.filename,
+                size=record.size,
+                commit=commit,
+                summary_json=json.dumps(summary),
+                collected_at=now,
+            )
+        )
+        append_entry(
+            session,
+            entry_type="evidence.added",
+            subject=release.id,
+            recorded_at=now,
+            data={
+                "evidence_id": record.id,
+                "kind": kind.value,
+                "format": detected,
+                "sha256": sha256,
+                "facts_sha256": facts_sha256,
+                "filename": record.filename,
+                "commit": commit,
+                "summary": summary,
+            },
+        )
+    return record
+
+
+def load_evidence(
+    app: Application, release_id: str
+) -> list[tuple[EvidenceRecord, TestReport | ScanRun]]:
+    """Return each evidence record with its facts, read back from the blob store."""
+    with app.database.transaction() as session:
+        rows = session.scalars(
+            select(EvidenceRow)
+            .where(EvidenceRow.release_id == release_id)
+            .order_by(EvidenceRow.collected_at, EvidenceRow.id)
+        ).all()
+    result: list[tuple[EvidenceRecord, TestReport | ScanRun]] = []
+    for row in rows:
+        data = app.blobs.get(row.facts_sha256)
+        facts: TestReport | ScanRun = (
+            TestReport.model_validate_json(data)
+            if row.kind == EvidenceKind.TEST_REPORT.value
+            else ScanRun.model_validate_json(data)
+        )
+        result.append((evidence_from_row(row), facts))
+    return result

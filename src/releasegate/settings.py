@@ -1,0 +1,137 @@
+"""The one settings object, read in one place.
+
+Precedence, highest first: command-line flags, `RELEASEGATE_*` environment
+variables, the config file (`releasegate.toml` in the working directory, or
+the file named by `RELEASEGATE_CONFIG`), then defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from releasegate.errors import ConfigurationError
+
+ENV_PREFIX = "RELEASEGATE_"
+CONFIG_FILE_NAME = "releasegate.toml"
+STATE_DIR_NAME = ".releasegate"
+
+
+class Settings(BaseModel):
+    """Resolved configuration for one process."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    home: Path = Field(description="Working directory that contains the state folder.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; defaults to a SQLite file in the state folder.",
+    )
+    blob_dir: Path | None = Field(
+        default=None, description="Content-addressed blob folder; defaults to state/blobs."
+    )
+    catalog: Path | None = Field(default=None, description="Service catalog YAML file.")
+    policy_dir: Path | None = Field(
+        default=None,
+        description="Folder with enterprise/, platform/ and application/<service>/ layers.",
+    )
+    approval_ttl_hours: int = Field(
+        default=72, gt=0, description="How long an approval stays valid, in hours."
+    )
+    log_level: str = Field(default="WARNING", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @property
+    def state_dir(self) -> Path:
+        return self.home / STATE_DIR_NAME
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.state_dir / 'releasegate.db'}"
+
+    @property
+    def resolved_blob_dir(self) -> Path:
+        return self.blob_dir or self.state_dir / "blobs"
+
+    @property
+    def resolved_catalog(self) -> Path:
+        return self.catalog or self.home / "catalog.yaml"
+
+    @property
+    def resolved_policy_dir(self) -> Path:
+        return self.policy_dir or self.home / "policies"
+
+
+_FIELDS = tuple(name for name in Settings.model_fields if name != "home")
+_PATH_FIELDS = {"blob_dir", "catalog", "policy_dir"}
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(
+            f"{path}: cannot read the config file ({exc.strerror})",
+            hint="check the path given in RELEASEGATE_CONFIG",
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(
+            f"{path}: invalid TOML ({exc})", hint="fix the syntax at the position shown"
+        ) from exc
+    section = raw.get("releasegate", raw)
+    unknown = sorted(set(section) - set(_FIELDS))
+    if unknown:
+        raise ConfigurationError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}",
+            hint=f"valid settings are {', '.join(_FIELDS)}",
+        )
+    values = dict(section)
+    for name in _PATH_FIELDS & values.keys():
+        values[name] = (path.parent / str(values[name])).resolve()
+    return values
+
+
+def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
+    return {
+        name: environ[ENV_PREFIX + name.upper()]
+        for name in _FIELDS
+        if environ.get(ENV_PREFIX + name.upper())
+    }
+
+
+def load_settings(
+    *,
+    home: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Build the settings from defaults, config file, environment and flags."""
+    env = dict(os.environ if environ is None else environ)
+    base = (home or Path(env.get(ENV_PREFIX + "HOME") or Path.cwd())).resolve()
+
+    config_path = Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None
+    if config_path is None and (base / CONFIG_FILE_NAME).is_file():
+        config_path = base / CONFIG_FILE_NAME
+
+    values: dict[str, Any] = {}
+    if config_path is not None:
+        values.update(_from_file(config_path))
+    values.update(_from_environment(env))
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    for name in _PATH_FIELDS & values.keys():
+        values[name] = (base / Path(values[name])).resolve()
+
+    try:
+        return Settings(home=base, **values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ConfigurationError(
+            f"invalid setting {field}: {first['msg']}",
+            hint=f"set {ENV_PREFIX}{field.upper()} or '{field}' in {CONFIG_FILE_NAME}",
+        ) from exc

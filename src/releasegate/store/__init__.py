@@ -1,0 +1,1 @@
+"""Persistence: the database, its tables and migrations, and the blob store."""
