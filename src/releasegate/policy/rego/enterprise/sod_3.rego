@@ -18,8 +18,9 @@
 #   failure_msg: The release does not have the approvals its risk tier requires
 #   solution: >-
 #     Ask approvers who neither wrote nor requested the release to approve it,
-#     covering each role the message names. A rejection stands until the
-#     approver who rejected approves a new revision of the release.
+#     covering each role the message names. A rejection counts until it is
+#     withdrawn or expires, or until the release's artifacts or the policy
+#     revision change.
 package releasegate.controls.sod_3
 
 import rego.v1

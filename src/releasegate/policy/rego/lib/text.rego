@@ -2,8 +2,8 @@
 # title: Message text helpers
 # description: >-
 #   Build the messages of violations and risk reasons. Use join instead of
-#   sprintf with "%s": in regopy 1.5.2 sprintf wraps a string argument in
-#   double quotes when the string came from a built-in such as lower or
+#   sprintf with "%s", because regopy 1.5.2 sprintf wraps a string argument
+#   in double quotes when the string came from a built-in such as lower or
 #   concat or from a local variable, and the quotes then break the JSON
 #   output of the query.
 package releasegate.lib.text

@@ -20,7 +20,8 @@ ns_per_day := 86400000000000
 # title: Parse an RFC 3339 timestamp
 # description: >-
 #   Return the timestamp as nanoseconds since the Unix epoch. A malformed or
-#   non-string value is a built-in error, which denies in strict mode.
+#   non-string value raises a built-in error, which fails the whole query
+#   when strict built-in errors are on.
 #   regopy 1.5.2 rejects the "Z" suffix in time.parse_rfc3339_ns but accepts
 #   "+00:00", so a trailing "Z" or "z" is rewritten before parsing.
 parse_ns(timestamp) := time.parse_rfc3339_ns(_with_numeric_offset(timestamp))
