@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "e2e"))
+sys.path.insert(0, str(REPO / "tests"))
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -52,7 +52,7 @@ def main() -> None:
     from releasegate.service.app import Application
     from releasegate.service.gate import _control_results, evaluate_gate
     from releasegate.settings import load_settings
-    from test_cli import COMMIT, JUNIT_PASS, MANIFEST, SARIF_HIGH  # the end-to-end fixtures
+    from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_HIGH  # the end-to-end fixtures
 
     work = Path(tempfile.mkdtemp(prefix="releasegate-bench-"))
     shutil.copy2(REPO / "examples" / "catalog.yaml", work / "catalog.yaml")
@@ -68,11 +68,13 @@ def main() -> None:
     cli("init")
     (work / "release.yaml").write_text(MANIFEST)
     release = json.loads(cli("release", "create", str(work / "release.yaml"), "-o", "json"))["id"]
-    (work / "junit.xml").write_text(JUNIT_PASS)
-    (work / "scan.sarif").write_text(SARIF_HIGH)
-    cli("evidence", "add", release, str(work / "junit.xml"), "--commit", COMMIT)
-    cli("evidence", "add", release, str(work / "scan.sarif"), "--commit", COMMIT)
-    for who in ("bob", "dana", "erin"):
+    # 20 evidence items (10 test reports, 10 scans) and 5 approvals.
+    for index in range(10):
+        (work / f"junit-{index}.xml").write_text(JUNIT_PASS)
+        (work / f"scan-{index}.sarif").write_text(SARIF_HIGH.replace("B602", f"B60{index}"))
+        cli("evidence", "add", release, str(work / f"junit-{index}.xml"), "--commit", COMMIT)
+        cli("evidence", "add", release, str(work / f"scan-{index}.sarif"), "--commit", COMMIT)
+    for who in ("bob", "chen", "dana", "erin", "frank"):
         cli("approve", release, "--as", who)
 
     application = Application(load_settings(home=work, environ={}))
@@ -105,8 +107,10 @@ def main() -> None:
 
     print(f"machine: {platform.processor() or platform.machine()}, {platform.system()} "
           f"{platform.release()}, Python {platform.python_version()}")
+    evidence = document["evidence"]
     print(f"controls: {len(policy.controls)}, team packages: {len(policy.custom_packages)}, "
-          f"iterations: {len(raw_ms)}")
+          f"evidence items: {len(evidence['test_reports']) + len(evidence['scans'])}, "
+          f"approvals: {len(document['approvals'])}, iterations: {len(raw_ms)}")
     print(f"{'series':<34} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
     for name, samples in (
         ("raw regopy bundle query", raw_ms),

@@ -50,6 +50,36 @@ def read_bytes(path: Path, *, what: str) -> bytes:
         ) from exc
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML loader that rejects duplicate keys and aliases.
+
+    A duplicate key silently keeps the last value in PyYAML, which can hide a
+    field; aliases let a small file expand into a huge document.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases (*name) are not accepted; write the value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict):
+                continue  # let PyYAML report an unhashable key
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_yaml(data: bytes, *, source: str) -> Any:
     """Parse YAML (JSON is valid YAML) safely; no custom tags, no object construction."""
     if not data.strip():
@@ -63,7 +93,12 @@ def parse_yaml(data: bytes, *, source: str) -> Any:
             hint="save the file as UTF-8",
         ) from exc
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError as exc:
+        raise InputError(
+            "the YAML document is nested too deeply", source=source,
+            hint="flatten the document; releasegate documents need only a few levels",
+        ) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -94,8 +129,10 @@ def validate(model: type[M], value: Any, *, source: str, prefix: str = "") -> M:
         field = f"{prefix}.{location}" if prefix else location
         count = exc.error_count()
         more = f" (and {count - 1} more error(s))" if count > 1 else ""
-        found = error.get("input")
-        shown = "" if error["type"] == "missing" else f"; found {found!r}"
+        found = repr(error.get("input"))
+        if len(found) > 200:
+            found = found[:200] + "..."
+        shown = "" if error["type"] == "missing" else f"; found {found}"
         raise InputError(
             f"{error['msg']}{shown}{more}",
             source=source,

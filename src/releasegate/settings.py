@@ -40,9 +40,28 @@ class Settings(BaseModel):
         description="Folder with enterprise/, platform/ and application/<service>/ layers.",
     )
     approval_ttl_hours: int = Field(
-        default=72, gt=0, description="How long an approval stays valid, in hours."
+        default=72,
+        gt=0,
+        le=8760,
+        description="How long an approval stays valid, in hours (at most one year).",
+    )
+    calendar: Path | None = Field(
+        default=None,
+        description="Calendar YAML file (freezes, windows, legal entities); defaults to "
+        "calendars.yaml in the working folder, where an absent file means no calendars.",
+    )
+    rollout_duration_minutes: int = Field(
+        default=60,
+        ge=0,
+        description="Expected rollout duration the gate checks against the calendar, in minutes.",
     )
     log_level: str = Field(default="WARNING", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    ledger_origin: str | None = Field(
+        default=None,
+        pattern=r"^[^\s+]+$",
+        description="Origin line and key name of the ledger's signed checkpoints, e.g. "
+        "bank.example/releasegate; 'releasegate init' generates one per installation if unset.",
+    )
 
     @property
     def state_dir(self) -> Path:
@@ -66,9 +85,13 @@ class Settings(BaseModel):
     def resolved_policy_dir(self) -> Path:
         return self.policy_dir or self.home / "policies"
 
+    @property
+    def resolved_calendar(self) -> Path:
+        return self.calendar or self.home / "calendars.yaml"
+
 
 _FIELDS = tuple(name for name in Settings.model_fields if name != "home")
-_PATH_FIELDS = {"blob_dir", "catalog", "policy_dir"}
+_PATH_FIELDS = {"blob_dir", "catalog", "policy_dir", "calendar"}
 
 
 def _from_file(path: Path) -> dict[str, Any]:
@@ -78,6 +101,10 @@ def _from_file(path: Path) -> dict[str, Any]:
         raise ConfigurationError(
             f"{path}: cannot read the config file ({exc.strerror})",
             hint="check the path given in RELEASEGATE_CONFIG",
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(
+            f"{path}: the config file is not UTF-8 text", hint="save it as UTF-8 TOML"
         ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(

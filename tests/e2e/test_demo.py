@@ -78,8 +78,8 @@ def test_demo_ledger_verifies_from_cli(demo_run):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True
-    # release, 2 evidence, decision, 3 approvals, exception requested + approved, decision
-    assert report["entries"] == 10
+    # log key, release, 2 evidence, decision, 3 approvals, exception requested + approved, decision
+    assert report["entries"] == 11
 
 
 def test_demo_refuses_non_empty_folder(tmp_path):

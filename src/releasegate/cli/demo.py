@@ -16,13 +16,17 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.rule import Rule
 
 from releasegate.cli.output import console, styled, table
 from releasegate.errors import ConfigurationError, InputError, ReleasegateError
+
+if TYPE_CHECKING:
+    from releasegate.service.app import Application
 
 DEMO_VERSION = "2.4.0"
 AUTHOR = "alice"
@@ -131,6 +135,22 @@ def _run_tools(service_dir: Path, out: Path) -> tuple[Path, Path]:
     return junit, sarif
 
 
+def _next_allowed_start(app: Application, service: str) -> datetime:
+    """Return when a critical release of `service` may next start, by the example calendar."""
+    from releasegate.calendar import ServiceCalendar, load_calendars
+    from releasegate.model import RiskTier
+
+    calendars = load_calendars(app.settings.resolved_calendar, required=True)
+    schedule = ServiceCalendar(calendars, app.catalog.service(service), "production")
+    planned = schedule.next_allowed(RiskTier.CRITICAL, app.clock(), timedelta(minutes=60))
+    if planned is None:
+        raise ConfigurationError(
+            f"the example calendar allows no critical release of {service} within a year",
+            hint="check the freezes and windows in examples/calendars.yaml",
+        )
+    return planned
+
+
 def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
     """Run the demo and return the exit code (0 when every step behaved as expected)."""
     from releasegate.cli.main import print_decision
@@ -140,7 +160,7 @@ def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
     from releasegate.service.evidence import add_evidence
     from releasegate.service.exceptions import decide_exception, request_exception
     from releasegate.service.gate import evaluate_gate
-    from releasegate.service.ledger import release_chain, verify
+    from releasegate.service.ledger import initialise_ledger, release_chain, verify
     from releasegate.service.releases import create_release, load_manifest
     from releasegate.settings import load_settings
 
@@ -154,6 +174,7 @@ def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
 
     _step(1, f"Sample organisation copied to {folder}")
     shutil.copy2(source / "catalog.yaml", folder / "catalog.yaml")
+    shutil.copy2(source / "calendars.yaml", folder / "calendars.yaml")
     shutil.copytree(
         source / "policies", folder / "policies", ignore=shutil.ignore_patterns("*_test.rego")
     )
@@ -167,6 +188,7 @@ def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
     app = Application(settings)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     app.database.initialise()
+    initialise_ledger(app)
     console.print(
         f"database {settings.resolved_database_url}, blobs in {settings.resolved_blob_dir}"
     )
@@ -208,8 +230,10 @@ def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
         )
     console.print(table(None, ["evidence", "format", "file", "summary", "sha256"], rows))
 
-    _step(5, "Ask the gate about production")
-    first = evaluate_gate(app, release.id, "production")
+    _step(5, "Ask the gate about production, at the next time the change calendar allows")
+    planned = _next_allowed_start(app, "payments-api")
+    console.print(f"planned deployment: {planned:%Y-%m-%d %H:%M} UTC (a one-hour rollout)")
+    first = evaluate_gate(app, release.id, "production", at=planned)
     print_decision(first)
 
     _step(6, "Approvals from people who did not write the change")
@@ -251,7 +275,7 @@ def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
     console.print(f"farid (operational risk) {approved.status.value} {approved.id}")
 
     _step(8, "Ask the gate again")
-    second = evaluate_gate(app, release.id, "production")
+    second = evaluate_gate(app, release.id, "production", at=planned)
     print_decision(second)
 
     _step(9, "Verify the ledger and show this release's chain")

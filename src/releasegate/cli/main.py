@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NoReturn
 
 import typer
 
+from releasegate.cli.calendar import calendar_app
 from releasegate.cli.output import OutputFormat, console, emit_json, error_console, styled, table
 from releasegate.errors import LedgerIntegrityError, ReleasegateError
 
@@ -38,11 +39,10 @@ app = typer.Typer(
 release_app = typer.Typer(help="Create and inspect releases.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Attach evidence to a release.", no_args_is_help=True)
 exception_app = typer.Typer(help="Request and decide exceptions.", no_args_is_help=True)
-ledger_app = typer.Typer(help="Verify and read the ledger.", no_args_is_help=True)
 app.add_typer(release_app, name="release")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(exception_app, name="exception")
-app.add_typer(ledger_app, name="ledger")
+app.add_typer(calendar_app, name="calendar")
 
 OutputOption = Annotated[
     OutputFormat, typer.Option("--output", "-o", help="Print a table or JSON.")
@@ -66,11 +66,20 @@ def _application() -> Application:
     return application
 
 
-def _fail(error: ReleasegateError) -> NoReturn:
-    error_console.print(f"[bold red]error:[/bold red] {error.message}", markup=True, soft_wrap=True)
+def _fail(error: ReleasegateError, output: OutputFormat = OutputFormat.TABLE) -> NoReturn:
+    """Print the error (also as JSON on stdout under --output json) and exit 1 or 2."""
+    from rich.markup import escape
+
+    code = EXIT_DENIED if isinstance(error, LedgerIntegrityError) else EXIT_USAGE
+    if output is OutputFormat.JSON:
+        emit_json(
+            {"error": {"type": type(error).__name__, "message": error.message,
+                       "hint": error.hint, "exit_code": code}}
+        )
+    error_console.print(f"[bold red]error:[/bold red] {escape(error.message)}", soft_wrap=True)
     if error.hint:
-        error_console.print(f"[dim]hint:[/dim] {error.hint}", soft_wrap=True)
-    raise typer.Exit(EXIT_DENIED if isinstance(error, LedgerIntegrityError) else EXIT_USAGE)
+        error_console.print(f"[dim]hint:[/dim] {escape(error.hint)}", soft_wrap=True)
+    raise typer.Exit(code)
 
 
 @app.callback()
@@ -86,6 +95,9 @@ def main(
     policy_dir: Annotated[
         Path | None, typer.Option("--policy-dir", help="Folder with the policy layers.")
     ] = None,
+    calendar: Annotated[
+        Path | None, typer.Option(help="Calendar YAML file (freezes, windows, legal entities).")
+    ] = None,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 0,
 ) -> None:
     """Release control plane for regulated finance."""
@@ -94,6 +106,7 @@ def main(
         "database_url": database_url,
         "catalog": catalog,
         "policy_dir": policy_dir,
+        "calendar": calendar,
     }
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -106,8 +119,9 @@ def main(
 def init(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """Create the state folder and database schema in the working folder."""
+    """Create the state folder, the database schema and the ledger's log key."""
     from releasegate.service.app import Application
+    from releasegate.service.ledger import initialise_ledger
     from releasegate.settings import load_settings
 
     try:
@@ -115,13 +129,16 @@ def init(
         application = Application(settings)
         application.settings.state_dir.mkdir(parents=True, exist_ok=True)
         application.database.initialise()
+        ledger_key = initialise_ledger(application)
     except ReleasegateError as error:
-        _fail(error)
+        _fail(error, output)
     result = {
         "database": settings.resolved_database_url,
         "blobs": str(settings.resolved_blob_dir),
         "catalog": str(settings.resolved_catalog),
         "policies": str(settings.resolved_policy_dir),
+        "ledger_origin": ledger_key.origin,
+        "ledger_public_key": str(ledger_key.public_key_file),
     }
     if output is OutputFormat.JSON:
         emit_json(result)
@@ -158,7 +175,7 @@ def release_create(
         application = _application()
         release = create_release(application, load_manifest(manifest), source=str(manifest))
     except ReleasegateError as error:
-        _fail(error)
+        _fail(error, output)
     if output is OutputFormat.JSON:
         emit_json(_release_dict(release))
         return
@@ -198,7 +215,7 @@ def release_show(
         approvals = list_approvals(application, release.id)
         decisions = list_decisions(application, release.id)
     except ReleasegateError as error:
-        _fail(error)
+        _fail(error, output)
     if output is OutputFormat.JSON:
         emit_json(
             {
@@ -283,7 +300,7 @@ def release_list(
     try:
         releases = list_releases(_application(), service=service, limit=limit)
     except ReleasegateError as error:
-        _fail(error)
+        _fail(error, output)
     if output is OutputFormat.JSON:
         emit_json([_release_dict(r) for r in releases])
         return
@@ -327,7 +344,7 @@ def evidence_add(
     try:
         record = add_evidence(_application(), release_id, path, format=format, commit=commit)
     except ReleasegateError as error:
-        _fail(error)
+        _fail(error, output)
     if output is OutputFormat.JSON:
         emit_json(record.model_dump(mode="json"))
         return
@@ -374,7 +391,7 @@ def approve(
         )
         groups = application.catalog.groups_of(approval.approver)
     except ReleasegateError as error:
-        _fail(error)
+        _fail(error, output)
     if output is OutputFormat.JSON:
         emit_json({**approval.model_dump(mode="json"), "groups": list(groups)})
         return
@@ -406,6 +423,8 @@ def _parse_duration(value: str) -> timedelta:
     if not match:
         raise typer.BadParameter("use a number and a unit: 7d, 48h or 90m")
     amount, unit = int(match.group(1)), match.group(2)
+    if amount > {"d": 3650, "h": 3650 * 24, "m": 3650 * 24 * 60}[unit]:
+        raise typer.BadParameter("use at most ten years (3650d)")
     return {
         "d": timedelta(days=amount),
         "h": timedelta(hours=amount),
@@ -480,7 +499,7 @@ def exception_request(
             compensating_controls=tuple(compensating or ()),
         )
     except ReleasegateError as error:
-        _fail(error)
+        _fail(error, output)
     if output is OutputFormat.JSON:
         emit_json(exception.model_dump(mode="json"))
         return
@@ -495,7 +514,7 @@ def _decide(exception_id: str, identity: str, approve: bool, output: OutputForma
             _application(), exception_id, approver=identity, approve=approve
         )
     except ReleasegateError as error:
-        _fail(error)
+        _fail(error, output)
     if output is OutputFormat.JSON:
         emit_json(exception.model_dump(mode="json"))
         return
@@ -526,6 +545,28 @@ def exception_reject(
     _decide(exception_id, identity, False, output)
 
 
+@exception_app.command("revoke")
+def exception_revoke(
+    exception_id: Annotated[str, typer.Argument(help="Exception id.")],
+    identity: Annotated[str, typer.Option("--as", help="Identity revoking the exception.")],
+    reason: Annotated[str, typer.Option(help="Why the exception no longer applies.")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Revoke an exception; it waives nothing from the next evaluation on."""
+    from releasegate.service.exceptions import revoke_exception
+
+    try:
+        exception = revoke_exception(
+            _application(), exception_id, identity=identity, reason=reason
+        )
+    except ReleasegateError as error:
+        _fail(error, output)
+    if output is OutputFormat.JSON:
+        emit_json(exception.model_dump(mode="json"))
+        return
+    console.print(table("exception revoked", _EXCEPTION_COLUMNS, _exception_rows([exception])))
+
+
 @exception_app.command("list")
 def exception_list(
     service: Annotated[str | None, typer.Option(help="Only this service.")] = None,
@@ -537,7 +578,7 @@ def exception_list(
     try:
         items = list_exceptions(_application(), service=service)
     except ReleasegateError as error:
-        _fail(error)
+        _fail(error, output)
     if output is OutputFormat.JSON:
         emit_json([e.model_dump(mode="json") for e in items])
         return
@@ -597,113 +638,38 @@ def decision_exit_code(decision: Decision) -> int:
 def gate(
     release_id: Annotated[str, typer.Argument(help="Release id.")],
     env: Annotated[str, typer.Option("--env", help="Target environment.")] = "production",
+    at: Annotated[
+        str | None,
+        typer.Option(help="Planned deployment time, RFC 3339 with an offset (default: now)."),
+    ] = None,
+    duration: Annotated[
+        str | None,
+        typer.Option(
+            help="Expected rollout duration: 90m, 2h or 1d "
+            "(default: the rollout_duration_minutes setting)."
+        ),
+    ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Ask the gate whether a release may go to an environment (exit 0, 1 or 3)."""
+    from releasegate.cli.calendar import parse_duration_option, parse_time_option
     from releasegate.service.gate import evaluate_gate
 
     try:
-        decision = evaluate_gate(_application(), release_id, env)
+        decision = evaluate_gate(
+            _application(),
+            release_id,
+            env,
+            at=parse_time_option(at, "--at"),
+            duration=parse_duration_option(duration, "--duration"),
+        )
     except ReleasegateError as error:
-        _fail(error)
+        _fail(error, output)
     if output is OutputFormat.JSON:
         emit_json(decision.model_dump(mode="json"))
     else:
         print_decision(decision)
     raise typer.Exit(decision_exit_code(decision))
-
-
-# ledger -------------------------------------------------------------------
-
-
-@ledger_app.command("verify")
-def ledger_verify(output: OutputOption = OutputFormat.TABLE) -> None:
-    """Recompute every entry hash and the Merkle root; exit 1 on any mismatch."""
-    from rich.progress import Progress
-
-    from releasegate.service.ledger import verify
-
-    try:
-        application = _application()
-        if output is OutputFormat.JSON or not sys.stderr.isatty():
-            report = verify(application)
-        else:
-            with Progress(console=error_console, transient=True) as progress:
-                task = progress.add_task("verifying ledger", total=None)
-                report = verify(
-                    application,
-                    progress=lambda done, total: progress.update(task, completed=done, total=total),
-                )
-    except ReleasegateError as error:
-        _fail(error)
-    if output is OutputFormat.JSON:
-        emit_json(
-            {
-                "ok": report.ok,
-                "entries": report.size,
-                "root": report.root_hash,
-                "problems": list(report.problems),
-            }
-        )
-    else:
-        if report.ok:
-            console.print(
-                f"[green]ledger verified[/green]: {report.size} entries, root {report.root_hash}"
-            )
-        else:
-            console.print(
-                f"[bold red]ledger verification failed[/bold red] ({report.size} entries)"
-            )
-            for problem in report.problems:
-                console.print(f"  - {problem}")
-    raise typer.Exit(EXIT_OK if report.ok else EXIT_DENIED)
-
-
-@ledger_app.command("show")
-def ledger_show(
-    release_id: Annotated[str, typer.Argument(help="Release id.")],
-    output: OutputOption = OutputFormat.TABLE,
-) -> None:
-    """Print the chain of ledger entries of one release."""
-    from releasegate.service.ledger import release_chain
-
-    try:
-        entries = release_chain(_application(), release_id)
-    except ReleasegateError as error:
-        _fail(error)
-    if output is OutputFormat.JSON:
-        emit_json([{"index": e.index, "leaf_hash": e.leaf_hash, **e.body} for e in entries])
-        return
-    console.print(
-        table(
-            f"ledger entries of {release_id}",
-            ["index", "recorded", "type", "summary", "leaf hash"],
-            [
-                [
-                    e.index,
-                    e.body["recorded_at"],
-                    e.entry_type,
-                    _entry_summary(e.body["data"]),
-                    e.leaf_hash[:16],
-                ]
-                for e in entries
-            ],
-        )
-    )
-
-
-def _entry_summary(data: dict[str, Any]) -> str:
-    keys = (
-        "version",
-        "filename",
-        "approver",
-        "decision",
-        "outcome",
-        "control_id",
-        "exception_id",
-        "risk_tier",
-    )
-    return ", ".join(f"{k}={data[k]}" for k in keys if data.get(k) is not None)
 
 
 # demo ---------------------------------------------------------------------
@@ -728,6 +694,25 @@ def demo(
     raise typer.Exit(code)
 
 
+# ledger and audit ---------------------------------------------------------
+
+from releasegate.cli.ledger import audit_app, ledger_app  # noqa: E402
+
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(audit_app, name="audit")
+
+# policy, controls and decisions --------------------------------------------
+
+from releasegate.cli.policy import controls_app, decision_app, policy_app  # noqa: E402
+
+app.add_typer(policy_app, name="policy")
+app.add_typer(controls_app, name="controls")
+app.add_typer(decision_app, name="decision")
+
+
+EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h
+
+
 def run() -> None:
     """Console-script entry point."""
     try:
@@ -735,3 +720,11 @@ def run() -> None:
     except KeyboardInterrupt:
         error_console.print("interrupted")
         sys.exit(130)
+    except Exception as exc:  # the last line of defence: never a bare traceback
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        error_console.print(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "hint: run again with -vv to see the traceback, and report it with the command used",
+            markup=False,
+        )
+        sys.exit(EXIT_INTERNAL)

@@ -139,6 +139,7 @@ class _ReportReader:
     def __init__(self, source: str) -> None:
         self.source = source
         self.warnings: list[str] = []
+        self.missing_failures = 0
 
     def read_suite(self, element: Element, *, path: str, depth: int) -> _SuiteNode:
         """Read `element` and its nested suites into a tree of nodes."""
@@ -264,6 +265,7 @@ class _ReportReader:
             errors=sum(1 for case in cases if case.outcome is TestOutcome.ERROR),
             skipped=sum(1 for case in cases if case.outcome is TestOutcome.SKIPPED),
             flaky=sum(1 for case in cases if case.flaky),
+            missing_failures=self.missing_failures,
             warnings=tuple(self.warnings),
         )
 
@@ -296,6 +298,12 @@ class _ReportReader:
                 declared["skipped+disabled"] = declared.pop("skipped") + disabled
             else:
                 declared["disabled"] = disabled
+
+        # A header that declares more failures and errors than the cases show
+        # points at a truncated or rewritten report, which must not pass.
+        declared_failing = declared.get("failures", 0) + declared.get("errors", 0)
+        counted_failing = counted["failures"] + counted["errors"]
+        self.missing_failures = max(self.missing_failures, declared_failing - counted_failing)
 
         for attribute, value in declared.items():
             key = "skipped" if attribute in ("disabled", "skipped+disabled") else attribute

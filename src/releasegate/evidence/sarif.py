@@ -76,6 +76,19 @@ def _reject_constant(name: str) -> Any:
     raise _ConstantError(name)
 
 
+class _DuplicateKeyError(ValueError):
+    """A JSON object repeated a key; readers disagree on which value wins."""
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKeyError(key)
+        result[key] = value
+    return result
+
+
 def load_json(data: bytes, *, source: str) -> Any:
     """Parse `data` as UTF-8 JSON.
 
@@ -85,7 +98,9 @@ def load_json(data: bytes, *, source: str) -> Any:
     reject_empty(data, source=source)
     text = decode_utf8(data, source=source)
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicates
+        )
     except json.JSONDecodeError as error:
         raise EvidenceError(
             f"invalid JSON: {error.msg}",
@@ -99,6 +114,13 @@ def load_json(data: bytes, *, source: str) -> Any:
             f"invalid JSON: {error} is not a JSON number",
             source=source,
             hint="Write the value as a number or a string, because JSON has no NaN or Infinity.",
+        ) from None
+    except _DuplicateKeyError as error:
+        raise EvidenceError(
+            f"invalid JSON: the key {str(error)!r} appears twice in one object",
+            source=source,
+            hint="Upload the file the scanner wrote, unmodified; a repeated key can hide "
+            "results.",
         ) from None
     except RecursionError:
         raise EvidenceError(

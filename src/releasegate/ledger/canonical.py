@@ -7,10 +7,10 @@ requires. The `rfc8785` package does the serialization. This module checks the
 value first so that an error names the JSON path of the offending value.
 
 Ledger appends canonicalize every entry, so a fast path covers the common
-case. For values made only of exact dict, list, tuple, str, int, bool and None
+case: values made only of exact dict, list, tuple, str, int, bool and None
 objects, with no float and no object key outside the Basic Multilingual
-Plane, the standard library's `json.dumps` with sorted keys, no whitespace and
-raw UTF-8 output writes the same bytes as RFC 8785. Integers then print in
+Plane. For those, the standard library's `json.dumps` with sorted keys, no
+whitespace and raw UTF-8 output writes the same bytes as RFC 8785. Integers then print in
 plain decimal in both, code point order equals UTF-16 order for BMP keys, and
 both escape exactly the quote, the backslash and the controls below U+0020,
 with the same short forms and lower-case hexadecimal `\\u00XX` escapes. Every other value
@@ -24,6 +24,7 @@ import decimal
 import json
 import math
 import re
+from collections.abc import Iterable
 
 import rfc8785
 
@@ -81,30 +82,7 @@ def _fast_canonical_json(value: object) -> bytes | None:
     docstring, and for anything invalid, so that the slow path raises the
     error with its JSON path.
     """
-    pending: list[tuple[object, int]] = [(value, 0)]
-    while pending:
-        item, depth = pending.pop()
-        kind = type(item)
-        if kind is str or kind is bool or item is None:
-            continue
-        if kind is int:
-            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:  # type: ignore[operator]
-                return None
-            continue
-        if depth >= _FAST_PATH_MAX_DEPTH:
-            return None
-        if kind is dict:
-            for key, member in item.items():  # type: ignore[attr-defined]
-                if type(key) is not str:
-                    return None
-                if not key.isascii() and max(key) > "\uffff":
-                    return None
-                pending.append((member, depth + 1))
-            continue
-        if kind is list or kind is tuple:
-            pending.extend((member, depth + 1) for member in item)  # type: ignore[attr-defined]
-            continue
-        # Floats, subclasses and unsupported types.
+    if not _fast_path_applies(value, 0):
         return None
     try:
         return json.dumps(
@@ -113,6 +91,43 @@ def _fast_canonical_json(value: object) -> bytes | None:
     except UnicodeEncodeError:
         # An unpaired surrogate: the slow path reports it with its path.
         return None
+
+
+def _fast_path_applies(value: object, depth: int) -> bool:
+    # Leaf checks are inlined because most values of an entry are leaves.
+    kind = type(value)
+    if kind is dict:
+        members: Iterable[object] = value.values()  # type: ignore[attr-defined]
+        for key in value:  # type: ignore[attr-defined]
+            if type(key) is not str or (not key.isascii() and max(key) > "\uffff"):
+                return False
+    elif kind is list or kind is tuple:
+        members = value  # type: ignore[assignment]
+    else:
+        return _fast_path_leaf(value)
+    if depth >= _FAST_PATH_MAX_DEPTH:
+        return False
+    for member in members:
+        member_kind = type(member)
+        if member_kind is str or member_kind is bool or member is None:
+            continue
+        if member_kind is int:
+            if -MAX_SAFE_INTEGER <= member <= MAX_SAFE_INTEGER:  # type: ignore[operator]
+                continue
+            return False
+        if not _fast_path_applies(member, depth + 1):
+            return False
+    return True
+
+
+def _fast_path_leaf(value: object) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER  # type: ignore[operator]
+    # Floats, subclasses and unsupported types.
+    return False
 
 
 def _check_value(value: object, path: str, open_containers: set[int]) -> None:

@@ -19,9 +19,18 @@ def _check_sha256(value: str) -> str:
     return value
 
 
+_DIGEST_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}
+
+
 def _check_digest(value: str) -> str:
     if not _DIGEST.match(value):
         raise ValueError("expected an algorithm-prefixed digest such as 'sha256:' followed by hex")
+    algorithm, hex_digits = value.split(":", 1)
+    if len(hex_digits) != _DIGEST_LENGTH[algorithm]:
+        raise ValueError(
+            f"a {algorithm} digest has {_DIGEST_LENGTH[algorithm]} hexadecimal characters, "
+            f"this one has {len(hex_digits)}"
+        )
     return value
 
 

@@ -63,6 +63,9 @@ class ControlResult(Frozen):
     blocking: bool
     outcome: ControlOutcome
     violations: tuple[Violation, ...] = ()
+    mode: str = Field(
+        default="enforce", description="enforce, or report for a control in shadow mode."
+    )
     remediation: str = ""
     frameworks: tuple[str, ...] = ()
     pending: bool = Field(
@@ -91,5 +94,9 @@ class Decision(Frozen):
     risk: RiskAssessment | None
     results: tuple[ControlResult, ...]
     warnings: tuple[str, ...] = ()
+    engine: str = Field(default="", description="Rego engine name and version.")
+    policy_files_sha256: str = Field(
+        default="", description="Blob of the policy files' manifest, kept for replay."
+    )
     evaluated_at: datetime
     input_document: dict[str, Any] | None = Field(default=None, exclude=True)

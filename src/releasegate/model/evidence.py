@@ -66,6 +66,10 @@ class TestReport(Frozen):
     errors: int
     skipped: int
     flaky: int
+    missing_failures: int = Field(
+        default=0,
+        description="Failures and errors a suite header declares beyond its failing cases.",
+    )
     warnings: tuple[str, ...] = ()
 
 

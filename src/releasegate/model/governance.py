@@ -37,6 +37,7 @@ class ExceptionStatus(enum.StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
     REJECTED = "rejected"
+    REVOKED = "revoked"
 
 
 class ExceptionScope(Frozen):

@@ -19,6 +19,25 @@ class Artifact(Frozen):
     uri: NonEmpty | None = None
 
 
+class LinkedChangeKind(enum.StrEnum):
+    """Kinds of change that ship with a release besides its code."""
+
+    DATABASE_MIGRATION = "database-migration"
+    API_SCHEMA = "api-schema"
+    EVENT_SCHEMA = "event-schema"
+    INFRASTRUCTURE = "infrastructure"
+    PRIVILEGED_IAM = "privileged-iam"
+    FEATURE_FLAG = "feature-flag"
+
+
+class LinkedChange(Frozen):
+    """A change linked to the release, named by kind and a reference (path, id or URL)."""
+
+    kind: LinkedChangeKind
+    reference: NonEmpty
+    description: str | None = None
+
+
 class ReleaseManifest(Frozen):
     """What a pipeline submits to create a release (the YAML manifest)."""
 
@@ -33,6 +52,10 @@ class ReleaseManifest(Frozen):
     authors: tuple[Identity, ...] = Field(min_length=1)
     requester: Identity
     ticket: NonEmpty | None = None
+    linked_changes: tuple[LinkedChange, ...] = ()
+    affected_services: tuple[ServiceName, ...] = Field(
+        default=(), description="Other services the release changes or depends on being changed."
+    )
     emergency_reason: str | None = Field(
         default=None,
         pattern=r"^[A-Z][A-Z0-9_-]{1,39}$",

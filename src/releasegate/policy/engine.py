@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +24,18 @@ from releasegate.policy.layers import PolicySet
 log = logging.getLogger(__name__)
 
 REPORT_ENTRYPOINT = "releasegate/gate/report"
+
+
+def engine_version() -> str:
+    """Return the Rego engine's name and version, recorded in every decision."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"regopy {version('regopy')}"
+    except PackageNotFoundError:
+        return "regopy (version unknown)"
+
+
 _CACHE_SIZE = 16
 
 
@@ -42,6 +58,7 @@ class CustomEvaluation:
     deny: tuple[Any, ...]
     warn: tuple[Any, ...]
     error: str | None = None
+    controls: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +137,7 @@ class CompiledPolicy:
 
     def evaluate(self, document: dict[str, Any]) -> Evaluation:
         """Evaluate every control, the risk assessment and the custom packages."""
-        with self._lock:
+        with self._lock, _engine_output_to_stderr():
             self._interpreter.set_input_term(json.dumps(document))
             return Evaluation(
                 revision=self.policy.revision,
@@ -195,6 +212,7 @@ class CompiledPolicy:
         for custom in self.policy.custom_packages:
             path = custom.package.replace(".", "/")
             messages: dict[str, tuple[Any, ...]] = {"deny": (), "warn": ()}
+            declared: dict[str, Any] | None = None
             error = None
             for rule in custom.rules:
                 try:
@@ -204,16 +222,46 @@ class CompiledPolicy:
                     continue
                 if value is None:
                     continue
+                if rule == "controls":
+                    if not isinstance(value, dict):
+                        error = f"{custom.package}.controls must be an object keyed by control id"
+                    else:
+                        declared = value
+                    continue
                 if not isinstance(value, list):
                     error = f"{custom.package}.{rule} must be a set of messages"
                     continue
-                messages[rule] = tuple(value)
+                kind = "warn" if rule.startswith("warn") else "deny"
+                messages[kind] = messages[kind] + tuple(value)
             results.append(
                 CustomEvaluation(
-                    custom.package, custom.layer, messages["deny"], messages["warn"], error
+                    custom.package,
+                    custom.layer,
+                    messages["deny"],
+                    messages["warn"],
+                    error,
+                    declared,
                 )
             )
         return results
+
+
+@contextmanager
+def _engine_output_to_stderr() -> Iterator[None]:
+    """Send what the Rego engine prints (e.g. json.unmarshal errors) to stderr, not stdout.
+
+    regopy writes some diagnostics straight to file descriptor 1, which would
+    corrupt `--output json`.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _violations(package: str, raw: Any) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from releasegate.model import (
     ScanRun,
     TestReport,
 )
-from releasegate.model.service import Catalog
+from releasegate.model.service import Catalog, Service
 
 
 def approval_is_current(approval: Approval, release: Release, revision: str, now: datetime) -> bool:
@@ -67,6 +67,8 @@ def build_input(
                     "errors": facts.errors,
                     "skipped": facts.skipped,
                     "flaky": facts.flaky,
+                    "missing_failures": facts.missing_failures,
+                    "warnings": list(facts.warnings),
                 }
             )
         else:
@@ -77,6 +79,7 @@ def build_input(
                     "format": record.format,
                     "tools": list(facts.tools),
                     "execution_successful": facts.execution_successful,
+                    "commit": record.commit,
                     "collected_at": rfc3339(record.collected_at),
                 }
             )
@@ -97,6 +100,9 @@ def build_input(
                     }
                 )
 
+    # Only an approver's latest verdict counts: a later approval replaces an
+    # earlier rejection and the other way round.
+    latest = {a.approver: a.id for a in sorted(approvals, key=lambda a: (a.created_at, a.id))}
     approval_docs = []
     for approval in approvals:
         groups = catalog.groups_of(approval.approver)
@@ -112,7 +118,8 @@ def build_input(
                     and service.owners.business_control in groups,
                     "cab": cab is not None and approval.approver in cab.members,
                 },
-                "current": approval_is_current(approval, release, revision, now),
+                "current": latest[approval.approver] == approval.id
+                and approval_is_current(approval, release, revision, now),
                 "artifact_digests": list(approval.artifact_digests),
                 "policy_revision": approval.policy_revision,
                 "created_at": rfc3339(approval.created_at),
@@ -134,6 +141,8 @@ def build_input(
             "source_repository": manifest.source_repository,
             "pull_request": manifest.pull_request,
             "ticket": manifest.ticket,
+            "linked_changes": [c.model_dump(mode="json") for c in manifest.linked_changes],
+            "affected_services": list(manifest.affected_services),
             "emergency_reason": manifest.emergency_reason,
             "artifacts": [a.model_dump(mode="json") for a in manifest.artifacts],
             "authors": list(manifest.authors),
@@ -143,14 +152,23 @@ def build_input(
         "catalog": {"cab_group": catalog.cab_group},
         "evidence": {"test_reports": test_reports, "scans": scans, "findings": findings},
         "approvals": approval_docs,
-        "exceptions": [_exception_doc(e) for e in exceptions],
+        "exceptions": [_exception_doc(e, catalog, service) for e in exceptions],
         "deployment": deployment,
         "calendar": calendar,
     }
 
 
-def _exception_doc(exception: ExceptionRequest) -> dict[str, Any]:
+def _exception_doc(
+    exception: ExceptionRequest, catalog: Catalog, service: Service | None
+) -> dict[str, Any]:
+    groups = catalog.groups_of(exception.approver) if exception.approver else ()
+    cab = catalog.group(catalog.cab_group) if catalog.cab_group else None
     return {
+        "approver_groups": list(groups),
+        "approver_roles": {
+            "business_control": service is not None and service.owners.business_control in groups,
+            "cab": cab is not None and exception.approver in cab.members,
+        },
         "id": exception.id,
         "control_id": exception.control_id,
         "scope": exception.scope.model_dump(mode="json"),

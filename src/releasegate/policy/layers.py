@@ -7,8 +7,11 @@ A policy folder looks like this:
       platform/     data.yaml and *.rego
       application/<service>/   data.yaml and *.rego (optional per service)
 
-The revision is a SHA-256 over every file that takes part (built-in files
-included), so a decision records exactly which policy produced it.
+Loading has two stages: `collect_files` reads the files that take part
+(built-in files included) as (label, bytes) pairs, and `build_policy_set`
+parses them. The revision is a SHA-256 over every label and content, so a
+decision records exactly which policy produced it, and the same files
+rebuild the same policy set when a decision is replayed.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from releasegate.documents import parse_yaml, read_bytes
 from releasegate.errors import InputError, PolicyError
 from releasegate.policy.metadata import ControlMetadata, control_metadata, package_name
@@ -27,7 +32,12 @@ from releasegate.policy.params import merge_layers
 BUILTIN_DIR = Path(__file__).with_name("rego")
 LAYERS = ("enterprise", "platform", "application")
 DATA_FILE_NAMES = ("data.yaml", "data.yml", "data.json")
-_RULE = re.compile(r"^(deny|warn)\b", re.MULTILINE)
+PARAMS_LABEL = "builtin/params.yaml"
+SCHEMA_LABEL = "builtin/params.schema.yaml"
+CATALOG_PREFIX = "catalog/"
+# conftest's rule names: deny, warn and violation, each also with a _suffix.
+_RULE = re.compile(r"^((?:deny|warn|violation)(?:_[A-Za-z0-9_]+)?|controls)\b", re.MULTILINE)
+_MESSAGE_RULE = re.compile(r"^(?:deny|warn|violation)(?:_[A-Za-z0-9_]+)?\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,12 @@ class RegoModule:
 
 @dataclass(frozen=True)
 class CustomPackage:
-    """A team's conftest-style package: `deny` and `warn` rules with messages."""
+    """A team's conftest-style package: `deny` and `warn` rules, and optionally `controls`.
+
+    `controls` is an object that maps the team's control ids to their title,
+    blocking flag, solution and frameworks; a `deny` message may name one of
+    those ids (or a built-in control id) in its `control` field.
+    """
 
     layer: str
     package: str
@@ -60,105 +75,141 @@ class PolicySet:
     controls: dict[str, ControlMetadata]
     custom_packages: tuple[CustomPackage, ...]
     files: tuple[tuple[str, str], ...] = field(default=())
+    sources: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
 
 
-def _read_text(path: Path, label: str) -> str:
-    try:
-        return read_bytes(path, what="policy file").decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PolicyError(f"{label}: not UTF-8 text", hint="save the file as UTF-8") from exc
+# Stage 1: files on disk.
 
 
-def _load_data(directory: Path, label: str) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+def _rego_files(directory: Path, label: str) -> list[tuple[str, bytes]]:
+    return [
+        (f"{label}/{path.relative_to(directory).as_posix()}", read_bytes(path, what="policy file"))
+        for path in sorted(directory.rglob("*.rego"))
+        if not path.name.endswith("_test.rego")
+    ]
+
+
+def _data_files(directory: Path, label: str) -> list[tuple[str, bytes]]:
     found = [directory / name for name in DATA_FILE_NAMES if (directory / name).is_file()]
     if len(found) > 1:
         raise PolicyError(
             f"{label}: several data documents ({', '.join(p.name for p in found)})",
             hint="keep exactly one data document per layer",
         )
-    if not found:
-        return {}, []
-    path = found[0]
-    raw = read_bytes(path, what="policy data document")
-    try:
-        value = parse_yaml(raw, source=str(path))
-    except InputError as exc:
-        raise PolicyError(exc.message, hint=exc.hint) from exc
-    if not isinstance(value, dict):
-        raise PolicyError(
-            f"{path}: the data document must be a mapping of parameters",
-            hint="write parameters as key: value pairs",
-        )
-    return value, [(f"{label}/{path.name}", raw)]
+    return [(f"{label}/{p.name}", read_bytes(p, what="policy data document")) for p in found]
 
 
-def _load_rego_dir(
-    directory: Path, layer: str, label: str, *, builtin: bool
-) -> tuple[list[RegoModule], list[tuple[str, bytes]]]:
-    modules: list[RegoModule] = []
-    files: list[tuple[str, bytes]] = []
-    for path in sorted(directory.rglob("*.rego")):
-        if path.name.endswith("_test.rego"):
-            continue
-        rel = f"{label}/{path.relative_to(directory).as_posix()}"
-        source = _read_text(path, rel)
-        package = package_name(source, path=rel)
-        if not builtin and (package == "releasegate" or package.startswith("releasegate.")):
+def collect_files(
+    policy_dir: Path, service: str | None, *, catalog: Path | None = None
+) -> list[tuple[str, bytes]]:
+    """Read every file that takes part in the policy set for `service`.
+
+    The service catalog is included when given: criticality, owners and groups
+    decide as much as Rego does, so changing them changes the revision and
+    lapses the approvals given under the old one.
+    """
+    for name in ("params.yaml", "params.schema.yaml"):
+        if not (BUILTIN_DIR / name).is_file():
             raise PolicyError(
-                f"{rel}: package {package} is reserved for the built-in control library",
-                hint="use a package of your own, for example "
-                f"'{layer}.{path.stem.replace('-', '_')}'",
+                f"built-in file {BUILTIN_DIR / name} is missing", hint="reinstall releasegate"
             )
-        modules.append(RegoModule(label=rel, source=source, layer=layer, package=package))
-        files.append((rel, source.encode("utf-8")))
-    return modules, files
-
-
-def _builtin_layer(path: Path) -> str:
-    relative = path.relative_to(BUILTIN_DIR).parts
-    return relative[0] if relative[0] in LAYERS else "builtin"
-
-
-def load_policy_set(policy_dir: Path, service: str | None) -> PolicySet:
-    """Load built-ins plus the three layers for `service` and compute the revision."""
-    modules: list[RegoModule] = []
-    files: list[tuple[str, bytes]] = []
-
-    builtin_modules, builtin_files = _load_rego_dir(BUILTIN_DIR, "builtin", "builtin", builtin=True)
-    for module in builtin_modules:
-        layer = _builtin_layer(BUILTIN_DIR / module.label.removeprefix("builtin/"))
-        modules.append(RegoModule(module.label, module.source, layer, module.package))
-    files.extend(builtin_files)
-    defaults, default_files = _load_params_file(BUILTIN_DIR / "params.yaml")
-    files.extend(default_files)
+    files = _rego_files(BUILTIN_DIR, "builtin")
+    files.append((PARAMS_LABEL, (BUILTIN_DIR / "params.yaml").read_bytes()))
+    files.append((SCHEMA_LABEL, (BUILTIN_DIR / "params.schema.yaml").read_bytes()))
 
     if not policy_dir.is_dir():
         raise PolicyError(
             f"policy folder {policy_dir} not found",
             hint="create it with enterprise/ and platform/ layers or set RELEASEGATE_POLICY_DIR",
         )
-    layer_data: list[tuple[str, dict[str, Any]]] = []
     for layer in LAYERS:
         if layer == "application":
-            directory = policy_dir / "application" / service if service else None
-            if directory is None or not directory.is_dir():
+            if not service or not (policy_dir / "application" / service).is_dir():
                 continue
-            label = f"application/{service}"
+            directory, label = policy_dir / "application" / service, f"application/{service}"
         else:
-            directory = policy_dir / layer
-            label = layer
+            directory, label = policy_dir / layer, layer
             if not directory.is_dir():
                 raise PolicyError(
                     f"policy layer folder {directory} not found",
                     hint=f"create {directory} with a data.yaml and its Rego modules",
                 )
-        data, data_files = _load_data(directory, label)
-        layer_modules, rego_files = _load_rego_dir(directory, layer, label, builtin=False)
-        modules.extend(layer_modules)
-        files.extend(data_files + rego_files)
-        layer_data.append((label, data))
+        files.extend(_data_files(directory, label) + _rego_files(directory, label))
+    if catalog is not None:
+        files.append((f"{CATALOG_PREFIX}{catalog.name}", read_bytes(catalog, what="catalog")))
+    return files
 
-    params = merge_layers(defaults, layer_data)
+
+def load_policy_set(
+    policy_dir: Path, service: str | None, *, catalog: Path | None = None
+) -> PolicySet:
+    """Load built-ins plus the three layers for `service` and compute the revision."""
+    return build_policy_set(collect_files(policy_dir, service, catalog=catalog))
+
+
+# Stage 2: parsing.
+
+
+def _layer_of(label: str) -> tuple[str, str]:
+    """Return (layer, layer label) of a file label such as `application/svc/x.rego`."""
+    parts = label.split("/")
+    if parts[0] == "builtin":
+        return (parts[1] if len(parts) > 2 and parts[1] in LAYERS else "builtin"), "builtin"
+    if parts[0] == "application":
+        return "application", "/".join(parts[:2])
+    return parts[0], parts[0]
+
+
+def _text(label: str, content: bytes) -> str:
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{label}: not UTF-8 text", hint="save the file as UTF-8") from exc
+
+
+def _mapping(label: str, content: bytes) -> dict[str, Any]:
+    try:
+        value = parse_yaml(content, source=label) if content.strip() else {}
+    except InputError as exc:
+        raise PolicyError(exc.message, hint=exc.hint) from exc
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise PolicyError(
+            f"{label}: the data document must be a mapping of parameters",
+            hint="write parameters as key: value pairs",
+        )
+    return value
+
+
+def build_policy_set(files: list[tuple[str, bytes]]) -> PolicySet:
+    """Parse collected files into a policy set; the same files give the same revision."""
+    by_label = dict(files)
+    if PARAMS_LABEL not in by_label or SCHEMA_LABEL not in by_label:
+        raise PolicyError(
+            "the built-in parameters are missing from the policy files",
+            hint="reinstall releasegate",
+        )
+    defaults = _mapping(PARAMS_LABEL, by_label[PARAMS_LABEL])
+    schema = yaml.safe_load(by_label[SCHEMA_LABEL])
+
+    modules: list[RegoModule] = []
+    layer_data: list[tuple[str, dict[str, Any]]] = []
+    for label, content in files:
+        layer, layer_label = _layer_of(label)
+        if label.endswith(".rego"):
+            source = _text(label, content)
+            package = package_name(source, path=label)
+            builtin = label.startswith("builtin/")
+            if not builtin and (package == "releasegate" or package.startswith("releasegate.")):
+                stem = Path(label).stem.replace("-", "_")
+                raise PolicyError(
+                    f"{label}: package {package} is reserved for the built-in control library",
+                    hint=f"use a package of your own, for example '{layer}.{stem}'",
+                )
+            modules.append(RegoModule(label=label, source=source, layer=layer, package=package))
+        elif not label.startswith(("builtin/", CATALOG_PREFIX)):
+            layer_data.append((layer_label, _mapping(label, content)))
 
     controls: dict[str, ControlMetadata] = {}
     for module in modules:
@@ -177,6 +228,12 @@ def load_policy_set(policy_dir: Path, service: str | None) -> PolicySet:
             "no controls were loaded; an empty control set can never allow a release",
             hint="reinstall releasegate: its built-in control library is missing",
         )
+    params = merge_layers(
+        defaults,
+        layer_data,
+        owners={cid: meta.layer for cid, meta in controls.items()},
+        schema=schema,
+    )
 
     custom = tuple(
         CustomPackage(
@@ -186,7 +243,7 @@ def load_policy_set(policy_dir: Path, service: str | None) -> PolicySet:
             rules=tuple(sorted(set(_RULE.findall(m.source)))),
         )
         for m in modules
-        if m.layer != "builtin" and not m.label.startswith("builtin/") and _RULE.search(m.source)
+        if not m.label.startswith("builtin/") and _MESSAGE_RULE.search(m.source)
     )
 
     digest = hashlib.sha256()
@@ -200,6 +257,7 @@ def load_policy_set(policy_dir: Path, service: str | None) -> PolicySet:
         controls=controls,
         custom_packages=_merge_custom(custom),
         files=tuple((label, hashlib.sha256(c).hexdigest()) for label, c in sorted(files)),
+        sources=tuple(sorted(files)),
     )
 
 
@@ -218,16 +276,3 @@ def _merge_custom(packages: tuple[CustomPackage, ...]) -> tuple[CustomPackage, .
                 rules=tuple(sorted(set(previous.rules) | set(package.rules))),
             )
     return tuple(merged.values())
-
-
-def _load_params_file(path: Path) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
-    if not path.is_file():
-        raise PolicyError(
-            f"built-in parameter file {path} is missing",
-            hint="reinstall releasegate",
-        )
-    raw = path.read_bytes()
-    value = parse_yaml(raw, source=str(path))
-    if not isinstance(value, dict):
-        raise PolicyError(f"{path}: expected a mapping", hint="reinstall releasegate")
-    return value, [("builtin/params.yaml", raw)]

@@ -24,9 +24,12 @@ class Application:
 
     @cached_property
     def database(self) -> Database:
+        from releasegate.service.ledger import attach_checkpoint_signer
         from releasegate.store.db import Database
 
-        return Database(self.settings.resolved_database_url)
+        database = Database(self.settings.resolved_database_url)
+        attach_checkpoint_signer(database, self.settings)
+        return database
 
     @cached_property
     def blobs(self) -> BlobStore:
@@ -44,7 +47,9 @@ class Application:
         """Load the policy set that applies to `service` (files are reread each call)."""
         from releasegate.policy.layers import load_policy_set
 
-        return load_policy_set(self.settings.resolved_policy_dir, service)
+        return load_policy_set(
+            self.settings.resolved_policy_dir, service, catalog=self.settings.resolved_catalog
+        )
 
     def close(self) -> None:
         if "database" in self.__dict__:

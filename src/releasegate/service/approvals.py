@@ -8,6 +8,7 @@ from datetime import timedelta
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
+from releasegate.clock import rfc3339
 from releasegate.errors import InputError, PermissionDeniedError
 from releasegate.model import Approval, ApprovalDecision
 from releasegate.model.common import Identity
@@ -56,6 +57,13 @@ def record_approval(
             "approve it (segregation of duties)",
             hint="ask an engineering approver or control owner who did not work on the change",
         )
+    if not app.catalog.groups_of(identity):
+        raise PermissionDeniedError(
+            f"{identity} is not a member of any catalog group, so an approval from them "
+            "would not count",
+            hint="approve as a member of the service's owner groups or the CAB, or add the "
+            "identity to the catalog",
+        )
     revision = app.policy(manifest.service).revision
     now = app.clock()
     approval = Approval(
@@ -95,7 +103,7 @@ def record_approval(
                 "groups": list(app.catalog.groups_of(identity)),
                 "artifact_digests": list(approval.artifact_digests),
                 "policy_revision": revision,
-                "expires_at": approval.expires_at.isoformat(),
+                "expires_at": rfc3339(approval.expires_at),
             },
         )
     return approval

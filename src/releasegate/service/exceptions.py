@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from releasegate.clock import rfc3339
 from releasegate.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
@@ -16,8 +17,8 @@ from releasegate.service.approvals import parse_identity
 from releasegate.service.ids import new_id
 from releasegate.service.releases import get_release
 from releasegate.store.ledger import append_entry
-from releasegate.store.mappers import exception_from_row
-from releasegate.store.tables import ExceptionRow
+from releasegate.store.mappers import exception_from_row, release_from_row
+from releasegate.store.tables import ExceptionRow, ReleaseRow
 
 _CONTROL = re.compile(r"^[A-Z]{2,5}-[0-9]{1,3}$")
 
@@ -77,12 +78,34 @@ def request_exception(
             hint="check the service name",
         )
 
-    known = app.policy(service).controls
+    policy = app.policy(service)
+    known = policy.controls
     if control not in known:
         raise InputError(
             f"control {control} is not defined by the policy",
             source="--control",
             hint=f"known controls: {', '.join(sorted(known))}",
+        )
+    rules = policy.params.get("exceptions") or {}
+    if control in (rules.get("non_waivable_controls") or ()):
+        raise PermissionDeniedError(
+            f"control {control} may not be waived by any exception",
+            hint="fix the cause of the failure; the policy lists this control as non-waivable",
+        )
+    max_days = rules.get("max_duration_days")
+    if isinstance(max_days, int | float) and expires_in > timedelta(days=max_days):
+        raise InputError(
+            f"the exception would last {expires_in.days} days, longer than the maximum of "
+            f"{max_days} days",
+            source="--expires-in",
+            hint=f"request at most {max_days}d and renew it if the risk remains",
+        )
+    if known[control].blocking and not any(c.strip() for c in compensating_controls):
+        raise InputError(
+            f"an exception to the blocking control {control} needs at least one compensating "
+            "control",
+            source="--compensating",
+            hint="name what limits the risk while the control is waived",
         )
 
     now = app.clock()
@@ -155,6 +178,8 @@ def decide_exception(
                 "(segregation of duties)",
                 hint="ask a control owner or risk officer who did not request it",
             )
+        if approve:
+            _check_approver(app, session, row, identity)
         if row.expires_at <= now:
             raise ConflictError(
                 f"exception {exception_id} expired at {rfc3339(row.expires_at)}",
@@ -194,3 +219,74 @@ def list_exceptions(app: Application, *, service: str | None = None) -> list[Exc
         query = query.where(ExceptionRow.service == service)
     with app.database.transaction() as session:
         return [exception_from_row(r) for r in session.scalars(query)]
+
+
+def _check_approver(app: Application, session: Session, row: ExceptionRow, identity: str) -> None:
+    """Reject an approver who may not approve this exception (the gate checks it again)."""
+    catalog = app.catalog
+    service = catalog.service(row.service)
+    groups = set(catalog.groups_of(identity))
+    allowed = set(
+        (app.policy(row.service).params.get("exceptions") or {}).get("approver_groups") or ()
+    )
+    if service is not None:
+        allowed.add(service.owners.business_control)
+    if catalog.cab_group:
+        allowed.add(catalog.cab_group)
+    if not groups & allowed:
+        raise PermissionDeniedError(
+            f"{identity} may not approve exceptions for {row.service}: not a member of "
+            f"{', '.join(sorted(allowed))}",
+            hint="ask a business control owner of the service, a CAB member or a member of "
+            "an approver group the policy names",
+        )
+    if row.release_id is not None:
+        release_row = session.get(ReleaseRow, row.release_id)
+        if release_row is None:
+            raise NotFoundError(f"release {row.release_id!r} of exception {row.id} not found")
+        manifest = release_from_row(release_row).manifest
+        if identity in manifest.authors or identity == manifest.requester:
+            raise PermissionDeniedError(
+                f"{identity} is an author or the requester of release {row.release_id} and may "
+                "not approve an exception for it (segregation of duties)",
+                hint="ask an approver who did not work on the change",
+            )
+
+
+def revoke_exception(
+    app: Application, exception_id: str, *, identity: str, reason: str
+) -> ExceptionRequest:
+    """Revoke an exception: it stops waiving anything from the next evaluation on."""
+    who = parse_identity(identity, source="--as")
+    if not reason.strip():
+        raise InputError(
+            "the reason is empty", source="--reason", hint="say why the exception no longer applies"
+        )
+    now = app.clock()
+    with app.database.transaction() as session:
+        row = session.get(ExceptionRow, exception_id, with_for_update=True)
+        if row is None:
+            raise NotFoundError(
+                f"exception {exception_id!r} not found",
+                hint="list exceptions with 'releasegate exception list'",
+            )
+        if row.status in (ExceptionStatus.REJECTED.value, ExceptionStatus.REVOKED.value):
+            raise ConflictError(
+                f"exception {exception_id} is already {row.status}", hint="nothing to revoke"
+            )
+        row.status = ExceptionStatus.REVOKED.value
+        row.decided_at = now
+        session.flush()
+        append_entry(
+            session,
+            entry_type="exception.revoked",
+            subject=row.release_id or f"service:{row.service}",
+            recorded_at=now,
+            data={
+                "exception_id": row.id,
+                "control_id": row.control_id,
+                "revoked_by": who,
+                "reason": reason.strip(),
+            },
+        )
+        return exception_from_row(row)

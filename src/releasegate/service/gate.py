@@ -4,31 +4,30 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from releasegate.calendar import gather_facts, load_calendars
 from releasegate.clock import rfc3339
 from releasegate.errors import InputError
 from releasegate.ledger.canonical import canonical_json
 from releasegate.model import (
-    ControlOutcome,
-    ControlResult,
     Decision,
     DecisionOutcome,
     Environment,
     ReleaseStatus,
-    RiskAssessment,
-    Violation,
 )
-from releasegate.policy.engine import Evaluation, compile_policy
+from releasegate.policy.decide import decide
+from releasegate.policy.engine import compile_policy, engine_version
 from releasegate.policy.input import build_input
-from releasegate.policy.layers import PolicySet
 from releasegate.service.app import Application
 from releasegate.service.approvals import list_approvals
+from releasegate.service.audit import store_policy_files
 from releasegate.service.evidence import load_evidence
 from releasegate.service.exceptions import exceptions_in_scope
 from releasegate.service.ids import new_id
+from releasegate.service.integrity import check_release_facts
 from releasegate.service.releases import get_release
 from releasegate.store.ledger import append_entry
 from releasegate.store.tables import DecisionRow, ReleaseRow
@@ -53,94 +52,24 @@ def parse_environment(value: str) -> Environment:
         ) from exc
 
 
-def _control_results(policy: PolicySet, evaluation: Evaluation) -> list[ControlResult]:
-    results: list[ControlResult] = []
-    for meta in sorted(policy.controls.values(), key=lambda m: m.id):
-        raw = evaluation.controls.get(meta.package)
-        common = {
-            "control_id": meta.id,
-            "title": meta.title,
-            "layer": meta.layer,
-            "blocking": meta.blocking,
-            "remediation": meta.solution,
-            "frameworks": meta.frameworks,
-        }
-        if raw is None or raw.error is not None or raw.applicable is None:
-            reason = raw.error if raw is not None and raw.error else "no result from the policy"
-            results.append(
-                ControlResult(
-                    **common, outcome=ControlOutcome.ERROR, violations=(Violation(msg=reason),)
-                )
-            )
-            continue
-        if not raw.applicable:
-            results.append(ControlResult(**common, outcome=ControlOutcome.NOT_APPLICABLE))
-            continue
-        violations = tuple(
-            Violation(msg=v["msg"], key=v.get("key"), waived_by=v.get("waived_by"))
-            for v in raw.violations
-        )
-        unwaived = [v for v in raw.violations if not v.get("waived_by")]
-        if not violations:
-            outcome = ControlOutcome.PASS
-        elif not unwaived:
-            outcome = ControlOutcome.WAIVED
-        else:
-            outcome = ControlOutcome.FAIL
-        pending = bool(unwaived) and all(v.get("pending") is True for v in unwaived)
-        results.append(
-            ControlResult(**common, outcome=outcome, violations=violations, pending=pending)
-        )
-    for custom in evaluation.custom:
-        violations = tuple(Violation(msg=_message(m)) for m in custom.deny)
-        if custom.error:
-            outcome, violations = ControlOutcome.ERROR, (Violation(msg=custom.error),)
-        else:
-            outcome = ControlOutcome.FAIL if violations else ControlOutcome.PASS
-        results.append(
-            ControlResult(
-                control_id=custom.package,
-                title=f"{custom.layer} rules in {custom.package}",
-                layer=custom.layer,
-                blocking=True,
-                outcome=outcome,
-                violations=violations,
-                remediation=f"see the message; the rule belongs to the {custom.layer} policy layer",
-            )
-        )
-    return results
-
-
-def _message(value: Any) -> str:
-    if isinstance(value, str) and value:
-        return value
-    if isinstance(value, dict) and isinstance(value.get("msg"), str):
-        return str(value["msg"])
-    return json.dumps(value, sort_keys=True)
-
-
-def _outcome(results: list[ControlResult], risk: RiskAssessment | None) -> DecisionOutcome:
-    blocking_failures = [
-        r
-        for r in results
-        if r.blocking and r.outcome in (ControlOutcome.FAIL, ControlOutcome.ERROR)
-    ]
-    if risk is None or any(
-        r.outcome is ControlOutcome.ERROR or not r.pending for r in blocking_failures
-    ):
-        return DecisionOutcome.DENY
-    if blocking_failures:
-        return DecisionOutcome.PENDING
-    return DecisionOutcome.ALLOW
-
-
-def evaluate_gate(app: Application, release_id: str, environment: str) -> Decision:
+def evaluate_gate(
+    app: Application,
+    release_id: str,
+    environment: str,
+    *,
+    at: datetime | None = None,
+    duration: timedelta | None = None,
+) -> Decision:
     """Decide whether `release_id` may go to `environment`, and record the decision.
+
+    `at` is the planned deployment time (default: now) and `duration` the
+    expected rollout duration (default: the rollout_duration_minutes setting).
 
     Steps:
     1. Load the release, its evidence, approvals and the exceptions in scope.
     2. Load the policy layers for the service and compile them (cached by revision).
-    3. Build the input document and keep it in the blob store by its SHA-256.
+    3. Compute the calendar facts for the planned start and end of the rollout,
+       build the input document and keep it in the blob store by its SHA-256.
     4. Evaluate every control; an undefined or failing control is an error.
     5. Derive the outcome: any blocking error or failure denies, unless every
        blocking failure only waits for approvals (pending); otherwise allow.
@@ -149,8 +78,10 @@ def evaluate_gate(app: Application, release_id: str, environment: str) -> Decisi
     """
     env = parse_environment(environment)
 
-    # 1. Facts about the release.
+    # 1. Facts about the release, each checked against the ledger entry that recorded it.
     release = get_release(app, release_id)
+    with app.database.transaction() as session:
+        check_release_facts(session, release.id)
     evidence = load_evidence(app, release.id)
     approvals = list_approvals(app, release.id)
     exceptions = exceptions_in_scope(app, service=release.manifest.service, release_id=release.id)
@@ -158,9 +89,25 @@ def evaluate_gate(app: Application, release_id: str, environment: str) -> Decisi
     # 2. Policy.
     policy = app.policy(release.manifest.service)
     compiled = compile_policy(policy)
+    policy_files_sha256 = store_policy_files(app, policy)
 
-    # 3. Input document.
+    # 3. Input document, with the calendar at the planned start and end of the rollout.
     now = app.clock()
+    if at is not None and at.tzinfo is None:
+        raise InputError(
+            "the planned deployment time has no UTC offset",
+            source="--at",
+            hint="give the time with Z or an offset, e.g. 2026-06-30T08:00:00Z",
+        )
+    if duration is None:
+        duration = timedelta(minutes=app.settings.rollout_duration_minutes)
+    calendar = gather_facts(
+        load_calendars(app.settings.resolved_calendar, required=app.settings.calendar is not None),
+        app.catalog.service(release.manifest.service),
+        env.value,
+        start=at or now,
+        duration=duration,
+    )
     document = build_input(
         release=release,
         catalog=app.catalog,
@@ -170,25 +117,17 @@ def evaluate_gate(app: Application, release_id: str, environment: str) -> Decisi
         evidence=evidence,
         approvals=approvals,
         exceptions=exceptions,
+        deployment=calendar.deployment_document(),
+        calendar=calendar.calendar_document(),
     )
     input_sha256 = app.blobs.put(canonical_json(document))
 
     # 4. Evaluation.
     evaluation = compiled.evaluate(document)
-    results = _control_results(policy, evaluation)
-    risk = RiskAssessment.model_validate(evaluation.risk) if evaluation.risk else None
 
     # 5. Outcome.
-    outcome = _outcome(results, risk)
-    warnings = [
-        f"{r.control_id}: {v.msg}"
-        for r in results
-        if not r.blocking and r.outcome is ControlOutcome.FAIL
-        for v in r.violations
-    ]
-    warnings += [f"{c.package}: {_message(m)}" for c in evaluation.custom for m in c.warn]
-    if evaluation.risk_error:
-        warnings.append(evaluation.risk_error)
+    verdict = decide(policy, evaluation, document)
+    outcome, results, risk = verdict.outcome, list(verdict.results), verdict.risk
 
     decision = Decision(
         id=new_id("dec"),
@@ -199,12 +138,22 @@ def evaluate_gate(app: Application, release_id: str, environment: str) -> Decisi
         input_sha256=input_sha256,
         risk=risk,
         results=tuple(results),
-        warnings=tuple(warnings),
+        warnings=verdict.warnings,
+        engine=engine_version(),
+        policy_files_sha256=policy_files_sha256,
         evaluated_at=now,
         input_document=document,
     )
 
     # 6. Record.
+    calendar_record = calendar.ledger_record(
+        tier=risk.tier.value if risk else None,
+        change_type=release.manifest.change_type.value,
+        emergency_reason=release.manifest.emergency_reason,
+        outcomes={r.control_id: r.outcome.value for r in results},
+    )
+    if calendar_record["emergency_override"]:
+        log.warning("release %s passed the change calendar on the emergency path", release.id)
     body = decision.model_dump(mode="json")
     decision_sha256 = app.blobs.put(canonical_json(body))
     with app.database.transaction() as session:
@@ -235,12 +184,16 @@ def evaluate_gate(app: Application, release_id: str, environment: str) -> Decisi
                 "environment": env.value,
                 "outcome": outcome.value,
                 "policy_revision": policy.revision,
+                "policy_files_sha256": policy_files_sha256,
+                "engine": decision.engine,
                 "input_sha256": input_sha256,
                 "decision_sha256": decision_sha256,
                 "risk_tier": risk.tier.value if risk else None,
                 "controls": {r.control_id: r.outcome.value for r in results},
                 "release_status": {"from": previous, "to": row.status},
                 "evaluated_at": rfc3339(now),
+                "calendar": calendar_record,
+                "emergency_override": calendar_record["emergency_override"],
             },
         )
     log.info("release %s %s for %s", release.id, outcome.value, env.value)

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from releasegate.errors import LedgerIntegrityError, NotFoundError
+from releasegate.errors import ConfigurationError, LedgerIntegrityError, NotFoundError
 
 
 def sha256_hex(data: bytes) -> str:
@@ -29,8 +29,14 @@ class BlobStore:
         path = self._path(digest)
         if path.exists():
             return digest
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot write to the blob folder {self.root}: {exc.strerror}",
+                hint="point RELEASEGATE_BLOB_DIR (or blob_dir) at a writable folder",
+            ) from exc
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

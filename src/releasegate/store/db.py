@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from releasegate.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -37,15 +38,29 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def sqlite_path(url: str) -> Path | None:
+    """Return the file of a SQLite URL, or None for other databases and in-memory SQLite."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///")
+    return Path(path) if path and path != ":memory:" else None
+
+
 def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
-        _configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url)
+            _configure_sqlite(engine)
+            return engine
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise ConfigurationError(
+            f"invalid database URL {url!r}: {exc}",
+            hint="use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB with its driver "
+            "installed",
+        ) from exc
 
 
 def upgrade_schema(engine: Engine) -> None:
@@ -82,11 +97,39 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def initialise(self) -> None:
-        upgrade_schema(self.engine)
+        path = sqlite_path(self.url)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"cannot create the folder {path.parent} for the database: {exc.strerror}",
+                    hint="choose a writable working folder or database URL",
+                ) from exc
+        self._guarded(lambda: upgrade_schema(self.engine))
+
+    def _guarded(self, action: Callable[[], T]) -> T:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return action()
+        except OperationalError as exc:
+            raise ConfigurationError(
+                f"cannot use the database at {self.url}: {exc.orig}",
+                hint="check that the database exists, is reachable and accepts the credentials",
+            ) from exc
 
     def require_schema(self) -> None:
-        if not inspect(self.engine).has_table("alembic_version") or not schema_is_current(
-            self.engine
+        path = sqlite_path(self.url)
+        if path is not None and not path.is_file():
+            raise ConfigurationError(
+                f"no releasegate database at {path}",
+                hint="run 'releasegate init' in this folder first",
+            )
+        if not self._guarded(
+            lambda: (
+                inspect(self.engine).has_table("alembic_version") and schema_is_current(self.engine)
+            )
         ):
             raise ConfigurationError(
                 f"the database at {self.url} is not initialised or its schema is outdated",

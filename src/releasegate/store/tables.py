@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -131,3 +131,40 @@ class LedgerHeadRow(Base):
     root_hash: Mapped[str] = mapped_column(String(64))
     frontier_json: Mapped[str] = mapped_column(Text)
 
+
+class LedgerTileRow(Base):
+    """A tile of the ledger's Merkle tree: up to 256 node hashes of one height."""
+
+    __tablename__ = "ledger_tiles"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tile_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerCheckpointRow(Base):
+    """A signed checkpoint (C2SP signed note) of the ledger at one tree size."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tree_size: Mapped[int] = mapped_column(Integer, index=True)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    key_ids: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LedgerCosignatureRow(Base):
+    """A witness cosignature line of one stored checkpoint."""
+
+    __tablename__ = "ledger_cosignatures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("ledger_checkpoints.id"), index=True)
+    witness: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(8))
+    verifier_key: Mapped[str] = mapped_column(Text)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    line: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -92,3 +92,20 @@ def test_catalog_unknown_key_rejected(tmp_path):
 def test_catalog_missing_file(tmp_path):
     with pytest.raises(InputError, match="catalog not found"):
         load_catalog(tmp_path / "absent.yaml")
+
+
+def test_catalog_duplicate_key_rejected(tmp_path):
+    text = VALID.replace("    title: A service\n", "    title: A service\n    title: Another\n")
+    with pytest.raises(InputError, match=r"line \d+, column \d+: invalid YAML: duplicate key 'title'"):
+        load_catalog(write(tmp_path, text))
+
+
+def test_catalog_alias_rejected(tmp_path):
+    text = VALID.replace("  owners: {members: [dana]}", "  owners: {members: &m [dana]}\n  more: {members: *m}")
+    with pytest.raises(InputError, match=r"YAML aliases \(\*name\) are not accepted"):
+        load_catalog(write(tmp_path, text))
+
+
+def test_catalog_deep_nesting_rejected(tmp_path):
+    with pytest.raises(InputError, match="nested too deeply"):
+        load_catalog(write(tmp_path, "a: " + "[" * 5000 + "]" * 5000 + "\n"))

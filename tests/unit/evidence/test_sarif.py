@@ -806,3 +806,16 @@ def test_sarif_security_severity_invalid_rejected(score: Any, message: str) -> N
 def test_sarif_tags_not_array_rejected() -> None:
     with pytest.raises(EvidenceError, match=r"properties.tags must be an array, found string"):
         parse_runs(make_run([result()], rules=[rule_with(properties={"tags": "HIGH"})]))
+
+
+def test_sarif_duplicate_key_rejected():
+    from releasegate.evidence.interface import EvidenceError
+    from releasegate.evidence.sarif import SarifParser
+
+    data = (
+        b'{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": '
+        b'[{"ruleId": "R1", "level": "error", "message": {"text": "m"}}]}], '
+        b'"runs": [{"tool": {"driver": {"name": "x"}}, "results": []}]}'
+    )
+    with pytest.raises(EvidenceError, match="scan.sarif: invalid JSON: the key 'runs' appears twice"):
+        SarifParser().parse(data, source="scan.sarif")

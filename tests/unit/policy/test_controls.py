@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,10 @@ PAYMENTS_CONTRIBUTIONS = [
         "points": 0,
         "reason": "1 legal entity (acme-bank-eu) adds 0 (1 per legal entity beyond the first)",
     },
+    {"factor": "affected_services", "points": 0, "reason": "no other services add 0 (1 per other service)"},
     {"factor": "change_type", "points": 0, "reason": "normal change adds 0"},
+    {"factor": "linked_change", "points": 0, "reason": "no linked change adds 0"},
+    {"factor": "timing", "points": 0, "reason": "deployment outside every freeze period adds 0"},
 ]
 
 
@@ -96,6 +100,8 @@ def _exception(exception_id: str = "exc-1", **changes: Any) -> dict[str, Any]:
         "compensating_controls": ["WAF rule 9411"],
         "requester": "alice",
         "approver": "erin",
+        "approver_roles": {"business_control": False, "cab": True},
+        "approver_groups": ["change-advisory-board"],
         "status": "approved",
         "requested_at": "2026-12-01T09:00:00Z",
         "decided_at": "2026-12-01T10:00:00Z",
@@ -161,6 +167,7 @@ def passing_release() -> dict[str, Any]:
                     "tools": ["Bandit"],
                     "execution_successful": True,
                     "collected_at": "2026-12-04T19:58:00Z",
+                    "commit": COMMIT,
                 }
             ],
             "findings": [],
@@ -186,8 +193,20 @@ def _interpreter(document: dict[str, Any]) -> Any:
     return interpreter
 
 
+@cache
+def _compiled_report() -> tuple[Any, Any]:
+    # One compiled bundle for every case, as the engine compiles once per
+    # policy revision: compiling the whole library for each query took most
+    # of this file's run time.
+    interpreter = _interpreter({})
+    bundle = interpreter.build("data.releasegate.gate.report", ["releasegate/gate/report"])
+    return interpreter, bundle
+
+
 def gate_report(document: dict[str, Any]) -> dict[str, Any]:
-    output = _interpreter(document).query("data.releasegate.gate.report")
+    interpreter, bundle = _compiled_report()
+    interpreter.set_input_term(json.dumps(document))
+    output = interpreter.query_bundle_entrypoint(bundle, "releasegate/gate/report")
     assert output.ok(), f"the gate query failed: {output}"
     text = str(output)
     assert text != "undefined", "the gate report is undefined"
@@ -211,10 +230,13 @@ def messages(report: dict[str, Any], control: str) -> list[str]:
 
 
 def failing_controls(report: dict[str, Any]) -> set[str]:
+    # Only the controls this file covers: the others read evidence this
+    # release does not carry (see test_controls_library.py).
     return {
         name
         for name, entry in report["controls"].items()
-        if any("waived_by" not in violation for violation in entry["violations"])
+        if name in CONTROLS
+        and any("waived_by" not in violation for violation in entry["violations"])
     }
 
 
@@ -223,7 +245,7 @@ def failing_controls(report: dict[str, Any]) -> set[str]:
 
 def test_passing_release_passes_every_control() -> None:
     report = gate_report(passing_release())
-    assert set(report["controls"]) == CONTROLS
+    assert set(report["controls"]) >= CONTROLS
     for name in CONTROLS:
         assert report["controls"][name] == {"applicable": True, "violations": []}, name
 
@@ -440,8 +462,8 @@ def test_sod_3_missing_cab_is_pending() -> None:
     report = gate_report(mutated(_drop_approval("apr-3")))
     assert violations(report, "sod_3") == [
         {
-            "msg": "a critical release needs 3 approvers who are neither authors nor the "
-            "requester, and has 2",
+            "msg": "a critical release needs 3 approvers who hold an approval role and are "
+            "neither authors nor the requester, and has 2",
             "pending": True,
         },
         {
@@ -503,8 +525,8 @@ def test_sod_3_high_tier_needs_two_roles() -> None:
     assert report["risk"]["score"] == 6
     assert violations(report, "sod_3") == [
         {
-            "msg": "a high release needs 2 approvers who are neither authors nor the requester, "
-            "and has 1",
+            "msg": "a high release needs 2 approvers who hold an approval role and are neither "
+            "authors nor the requester, and has 1",
             "pending": True,
         },
         {"msg": "a high release needs an approval from a business control owner", "pending": True},

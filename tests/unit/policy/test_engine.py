@@ -19,7 +19,7 @@ from releasegate.model import (
 from releasegate.policy.engine import compile_policy
 from releasegate.policy.input import build_input
 from releasegate.policy.layers import load_policy_set
-from releasegate.service.gate import _control_results, _outcome
+from releasegate.policy.decide import decide as decide_verdict
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -49,19 +49,20 @@ def release() -> Release:
                    created_at=NOW, manifest_sha256="e" * 64)
 
 
-def decide(policy_dir: Path):
+def decide(policy_dir: Path, *, mutate=None):
     policy = load_policy_set(policy_dir, "payments-api")
-    document = build_input(
+    document = document_for(policy)
+    if mutate:
+        mutate(document)
+    verdict = decide_verdict(policy, compile_policy(policy).evaluate(document), document)
+    return {r.control_id: r for r in verdict.results}, verdict.outcome
+
+
+def document_for(policy):
+    return build_input(
         release=release(), catalog=load_catalog(EXAMPLES / "catalog.yaml"), environment="production",
         revision=policy.revision, now=NOW, evidence=[], approvals=[], exceptions=[],
     )
-    evaluation = compile_policy(policy).evaluate(document)
-    results = _control_results(policy, evaluation)
-    risk = evaluation.risk
-    from releasegate.model import RiskAssessment
-
-    assessment = RiskAssessment.model_validate(risk) if risk else None
-    return {r.control_id: r for r in results}, _outcome(results, assessment)
 
 
 def test_engine_no_evidence_denies(policies):
@@ -115,13 +116,6 @@ def test_engine_compiles_once_per_revision(policies):
     assert changed.policy.revision != first.policy.revision
 
 
-def document_for(policy):
-    return build_input(
-        release=release(), catalog=load_catalog(EXAMPLES / "catalog.yaml"), environment="production",
-        revision=policy.revision, now=NOW, evidence=[], approvals=[], exceptions=[],
-    )
-
-
 def test_engine_wrong_types_fail_closed(policies):
     policy = load_policy_set(policies, "payments-api")
     document = document_for(policy)
@@ -129,7 +123,8 @@ def test_engine_wrong_types_fail_closed(policies):
         {"id": "ev-1", "sha256": "0" * 64, "format": "junit", "commit": "c" * 40,
          "tests": "many", "failures": "none", "errors": 0, "skipped": 0, "flaky": 0}
     ]
-    results = {r.control_id: r for r in _control_results(policy, compile_policy(policy).evaluate(document))}
+    verdict = decide_verdict(policy, compile_policy(policy).evaluate(document), document)
+    results = {r.control_id: r for r in verdict.results}
     assert results["TST-1"].outcome is ControlOutcome.FAIL
     assert "test report ev-1 has no number of tests" in [v.msg for v in results["TST-1"].violations]
 
@@ -144,10 +139,95 @@ def test_engine_builtin_error_isolated_to_control(policies):
          "approver": "farid", "status": "approved", "requested_at": "yesterday",
          "decided_at": "today", "expires_at": "next week"}
     ]
-    evaluation = compile_policy(policy).evaluate(document)
-    results = {r.control_id: r for r in _control_results(policy, evaluation)}
+    verdict = decide_verdict(policy, compile_policy(policy).evaluate(document), document)
+    results = {r.control_id: r for r in verdict.results}
     errors = {cid for cid, r in results.items() if r.outcome is ControlOutcome.ERROR}
     assert "EXC-1" in errors
     assert "evaluating releasegate.controls.exc_1 failed" in results["EXC-1"].violations[0].msg
     assert results["CHG-1"].outcome is ControlOutcome.PASS
-    assert _outcome(list(results.values()), None) is DecisionOutcome.DENY
+    assert verdict.outcome is DecisionOutcome.DENY
+
+
+TEAM_CONTROLS = """package application.payments_rules
+
+import rego.v1
+
+controls := {"PAY-1": {"title": "Settlement cut-off respected", "blocking": true,
+                       "solution": "Release after the settlement cut-off.",
+                       "frameworks": ["SOX ITGC change management"]},
+             "PAY-2": {"title": "Release notes present", "blocking": false}}
+
+deny contains {"msg": "settlement batch running", "control": "PAY-1"} if input.environment == "production"
+
+deny contains {"msg": "release notes missing", "control": "PAY-2"} if input.environment == "production"
+
+deny contains {"msg": "team adds a finding", "control": "VUL-1"} if input.environment == "production"
+"""
+
+
+def test_engine_team_messages_attributed_to_controls(policies):
+    folder = policies / "application" / "payments-api"
+    (folder / "rules.rego").write_text(TEAM_CONTROLS)
+    results, outcome = decide(policies)
+    pay1 = results["PAY-1"]
+    assert (pay1.title, pay1.blocking, pay1.outcome) == ("Settlement cut-off respected", True, ControlOutcome.FAIL)
+    assert pay1.remediation == "Release after the settlement cut-off."
+    assert pay1.frameworks == ("SOX ITGC change management",)
+    assert results["PAY-2"].blocking is False
+    assert [v.msg for v in results["VUL-1"].violations][-1] == "team adds a finding"
+    assert outcome is DecisionOutcome.DENY
+
+
+def test_engine_shadow_mode_records_but_does_not_block(policies):
+    (policies / "enterprise" / "data.yaml").write_text(
+        'acme:\n  ticket_pattern: "^CHG-[0-9]+$"\ncontrols:\n  TST-1: {mode: report}\n'
+    )
+    results, _ = decide(policies)
+    assert results["TST-1"].outcome is ControlOutcome.FAIL
+    assert results["TST-1"].mode == "report"
+    assert results["TST-1"].blocking is False
+
+
+def test_engine_applies_to_by_tier(policies):
+    (policies / "enterprise" / "data.yaml").write_text(
+        'acme:\n  ticket_pattern: "^CHG-[0-9]+$"\n'
+        "controls:\n  TST-1:\n    applies_to: {tiers: [low, medium]}\n"
+    )
+    results, _ = decide(policies)
+    assert results["TST-1"].outcome is ControlOutcome.NOT_APPLICABLE
+    assert results["TST-1"].violations[0].msg == (
+        "applies to risk tier low, medium; this release is critical"
+    )
+
+
+def test_engine_loosening_application_layer_rejected(policies):
+    from releasegate.errors import PolicyError
+
+    (policies / "application" / "payments-api" / "data.yaml").write_text(
+        "exceptions:\n  max_duration_days: 365\n"
+    )
+    with pytest.raises(PolicyError, match=r"application/payments-api: parameter exceptions.max_duration_days loosened from 30 \(set by enterprise\) to 365"):
+        decide(policies)
+
+
+def test_engine_conftest_rule_names(policies):
+    (policies / "platform" / "conftest_style.rego").write_text(
+        "package platform.conftest_style\n\nimport rego.v1\n\n"
+        'deny_missing_owner contains "owner label missing" if input.environment == "production"\n\n'
+        'violation contains {"msg": "violation message"} if input.environment == "production"\n\n'
+        'warn_old_base contains "base image is old" if input.environment == "production"\n'
+    )
+    results, _ = decide(policies)
+    messages = sorted(v.msg for v in results["platform.conftest_style"].violations)
+    assert messages == ["owner label missing", "violation message"]
+
+
+def test_engine_output_does_not_reach_stdout(policies, capfd):
+    (policies / "platform" / "noisy.rego").write_text(
+        "package platform.noisy\n\nimport rego.v1\n\n"
+        'deny contains "bad json" if json.unmarshal("{not json") == 1\n'
+    )
+    results, outcome = decide(policies)
+    captured = capfd.readouterr()
+    assert captured.out == ""
+    assert outcome is DecisionOutcome.DENY

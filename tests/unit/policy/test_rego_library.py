@@ -254,14 +254,36 @@ def test_function_names_have_one_arity() -> None:
 def test_parameters_are_a_mapping() -> None:
     params = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
     assert isinstance(params, dict)
-    assert set(params) == {"risk", "approvals", "vulnerabilities", "exceptions"}
+    assert set(params) == {
+        "risk",
+        "approvals",
+        "vulnerabilities",
+        "exceptions",
+        "controls",
+        "promotion",
+        "source",
+        "artifacts",
+        "testing",
+        "iac",
+        "database",
+        "events",
+        "observability",
+        "resilience",
+        "rollout",
+        "emergency",
+        "detective",
+        "ledger",
+    }
 
 
 # Control metadata: releasegate reads the `# METADATA` blocks when it loads
 # the policies, because regopy does not expose rego.metadata at run time.
 
 _CONTROL_FILES = sorted(
-    path for path in (LIBRARY / "enterprise").glob("*.rego") if not path.name.endswith("_test.rego")
+    path
+    for layer in ("enterprise", "platform")
+    for path in (LIBRARY / layer).glob("*.rego")
+    if not path.name.endswith("_test.rego")
 )
 
 
@@ -286,8 +308,46 @@ def _metadata_blocks(source: str) -> list[tuple[dict[str, Any], str]]:
 
 
 def test_enterprise_controls_present() -> None:
-    names = {path.stem for path in _CONTROL_FILES}
-    assert names == {"chg_1", "chg_2", "sod_1", "sod_3", "tst_1", "vul_1", "exc_1"}
+    names = {path.stem for path in _CONTROL_FILES if path.parent.name == "enterprise"}
+    assert names == {
+        "chg_1",
+        "chg_2",
+        "chg_3",
+        "sod_1",
+        "sod_2",
+        "sod_3",
+        "sod_4",
+        "sod_5",
+        "tst_1",
+        "tst_2",
+        "vul_1",
+        "vul_2",
+        "sec_1",
+        "exc_1",
+        "cal_1",
+        "cal_2",
+        "db_1",
+        "db_2",
+        "db_3",
+        "api_1",
+        "evt_1",
+        "obs_1",
+        "res_1",
+        "res_2",
+        "res_3",
+        "emg_1",
+        "emg_2",
+        "det_1",
+        "det_2",
+        "det_3",
+    }
+
+
+def test_platform_controls_present() -> None:
+    names = {path.stem for path in _CONTROL_FILES if path.parent.name == "platform"}
+    assert names == {"src_1", "src_2", "art_1", "art_2", "art_3"} | {
+        f"iac_{n}" for n in range(1, 10)
+    }
 
 
 @pytest.mark.parametrize("path", _CONTROL_FILES, ids=lambda path: path.stem)

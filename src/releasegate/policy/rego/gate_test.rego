@@ -46,6 +46,8 @@ _exception(id, control_id, finding) := {
 	"compensating_controls": ["WAF rule 9411"],
 	"requester": "alice",
 	"approver": "erin",
+	"approver_roles": {"business_control": false, "cab": true},
+	"approver_groups": ["change-advisory-board"],
 	"status": "approved",
 	"requested_at": "2026-12-01T09:00:00Z",
 	"decided_at": "2026-12-01T10:00:00Z",

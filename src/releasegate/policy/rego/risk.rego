@@ -54,10 +54,13 @@ problems_for(service, release) := {problem |
 #   weight is missing from params.
 contributions(service, release) := array.concat(
 	array.concat(
-		[_criticality(service), _data_classification(service)],
-		_finance_processes(service),
+		array.concat(
+			[_criticality(service), _data_classification(service)],
+			_finance_processes(service),
+		),
+		[_regions(service), _legal_entities(service), _affected_services(release), _change_type(release)],
 	),
-	[_regions(service), _legal_entities(service), _change_type(release)],
+	array.concat(_linked_changes(release), [_timing]),
 )
 
 # METADATA
@@ -173,6 +176,14 @@ _weight_problems(service, release) := set() if {
 	not is_number(_params[key])
 	problem := text.join(["params risk.", key, " is not a number"])
 } | {problem |
+	some change in object.get(release, "linked_changes", [])
+	not is_number(object.get(_params.linked_change_points, change.kind, null))
+	problem := text.join(["params risk.linked_change_points has no number for ", change.kind])
+} | {problem |
+	some key in ["affected_service_points", "freeze_period_points"]
+	not is_number(_params[key])
+	problem := text.join(["params risk.", key, " is not a number"])
+} | {problem |
 	change_type := object.get(release, "change_type", null)
 	not is_number(object.get(_params.change_type_points, change_type, null))
 	problem := text.join(["params risk.change_type_points has no number for change type ", change_type])
@@ -182,4 +193,53 @@ _threshold_problems := {problem |
 	some tier in _tiers_above_low
 	not is_number(object.get(_params.tier_thresholds, tier, null))
 	problem := text.join(["params risk.tier_thresholds.", tier, " is not a number"])
+}
+
+_affected_services(release) := _spread_list(
+	"affected_services", "other service", "other services",
+	object.get(release, "affected_services", []), _params.affected_service_points,
+)
+
+# Unlike regions, every affected service beyond the released one counts.
+_spread_list(factor, singular, plural, items, points_each) := {
+	"factor": factor,
+	"points": points,
+	"reason": text.join([
+		_listing(singular, plural, items), _verb(count(items)), points,
+		" (", points_each, " per ", singular, ")",
+	]),
+} if {
+	points := count(items) * points_each
+}
+
+_linked_changes(release) := [_no_linked_change] if {
+	count(object.get(release, "linked_changes", [])) == 0
+} else := [contribution |
+	kinds := {change.kind | some change in release.linked_changes}
+	some kind in sort(kinds)
+	points := _params.linked_change_points[kind]
+	contribution := {
+		"factor": "linked_change",
+		"points": points,
+		"reason": text.join([kind, " change linked to the release adds ", points]),
+	}
+]
+
+_no_linked_change := {"factor": "linked_change", "points": 0, "reason": "no linked change adds 0"}
+
+# A comprehension over an absent input.calendar is empty, so no calendar means no freeze.
+_freezes := [freeze | some freeze in input.calendar.freezes]
+
+_timing := {
+	"factor": "timing",
+	"points": 0,
+	"reason": "deployment outside every freeze period adds 0",
+} if {
+	count(_freezes) == 0
+} else := {
+	"factor": "timing",
+	"points": _params.freeze_period_points,
+	"reason": text.join([
+		"deployment during freeze period ", _freezes[0].name, " adds ", _params.freeze_period_points,
+	]),
 }

@@ -35,7 +35,10 @@ test_payments_service_is_critical if {
 		{"factor": "finance_process", "points": 1, "reason": "reconciliation finance process adds 1"},
 		{"factor": "regions", "points": 1, "reason": "2 regions (eu-central-1, eu-west-1) add 1 (1 per region beyond the first)"},
 		{"factor": "legal_entities", "points": 0, "reason": "1 legal entity (acme-bank-eu) adds 0 (1 per legal entity beyond the first)"},
+		{"factor": "affected_services", "points": 0, "reason": "no other services add 0 (1 per other service)"},
 		{"factor": "change_type", "points": 0, "reason": "normal change adds 0"},
+		{"factor": "linked_change", "points": 0, "reason": "no linked change adds 0"},
+		{"factor": "timing", "points": 0, "reason": "deployment outside every freeze period adds 0"},
 	]
 	risk._assess(_payments_service, _normal_release("payments-api")) == {
 		"tier": "critical",
@@ -159,4 +162,32 @@ test_assessment_undefined_with_unknown_weight if {
 
 test_problem_release_names_no_service if {
 	risk.problems_for(null, {"id": "rel-1", "change_type": "normal"}) == {"the release names no service"}
+}
+
+test_linked_changes_add_risk_once_per_kind if {
+	release := object.union(_normal_release("reporting-portal"), {"linked_changes": [
+		{"kind": "database-migration", "reference": "migrations/0042.sql"},
+		{"kind": "database-migration", "reference": "migrations/0043.sql"},
+		{"kind": "privileged-iam", "reference": "iam/payments-admin.tf"},
+	]})
+	contributions := risk.contributions(_portal_service, release)
+	{"factor": "linked_change", "points": 2, "reason": "database-migration change linked to the release adds 2"} in contributions
+	{"factor": "linked_change", "points": 3, "reason": "privileged-iam change linked to the release adds 3"} in contributions
+	risk._assess(_portal_service, release).score == 6
+}
+
+test_affected_services_add_blast_radius if {
+	release := object.union(_normal_release("reporting-portal"), {"affected_services": ["ledger-api", "fx-rates"]})
+	contributions := risk.contributions(_portal_service, release)
+	{"factor": "affected_services", "points": 2, "reason": "2 other services (fx-rates, ledger-api) add 2 (1 per other service)"} in contributions
+}
+
+test_freeze_period_adds_timing_risk if {
+	contributions := risk.contributions(_portal_service, _normal_release("reporting-portal")) with input.calendar as {"freezes": [{"name": "month-end-close"}]}
+	{"factor": "timing", "points": 3, "reason": "deployment during freeze period month-end-close adds 3"} in contributions
+}
+
+test_unknown_linked_change_kind_is_a_problem if {
+	release := object.union(_normal_release("reporting-portal"), {"linked_changes": [{"kind": "mainframe", "reference": "x"}]})
+	"params risk.linked_change_points has no number for mainframe" in risk.problems_for(_portal_service, release)
 }

@@ -18,9 +18,9 @@
 #   failure_msg: The release does not have the approvals its risk tier requires
 #   solution: >-
 #     Ask approvers who neither wrote nor requested the release to approve it,
-#     covering each role the message names. A rejection counts until it is
-#     withdrawn or expires, or until the release's artifacts or the policy
-#     revision change.
+#     covering each role the message names. A rejection counts until the same
+#     approver approves the release, or until it expires or the release's
+#     artifacts or the policy revision change.
 package releasegate.controls.sod_3
 
 import rego.v1
@@ -95,7 +95,8 @@ violation contains {"msg": msg, "pending": true} if {
 	approver_count < minimum
 	msg := text.join([
 		"a ", tier, " release needs ", minimum,
-		" approvers who are neither authors nor the requester, and has ", approver_count,
+		" approvers who hold an approval role and are neither authors nor the requester, and has ",
+		approver_count,
 	])
 }
 

@@ -50,15 +50,22 @@ test_low_needs_no_approval if {
 
 test_medium_needs_one_approver if {
 	_violations("medium", []) == {{
-		"msg": "a medium release needs 1 approvers who are neither authors nor the requester, and has 0",
+		"msg": "a medium release needs 1 approvers who hold an approval role and are neither authors nor the requester, and has 0",
 		"pending": true,
 	}}
-	_violations("medium", [_approval_with_roles("apr-1", "dana", _no_role)]) == set()
+	_violations("medium", [_approval_with_roles("apr-1", "dana", _engineering)]) == set()
+}
+
+test_approver_without_role_does_not_count if {
+	_violations("medium", [_approval_with_roles("apr-1", "mallory", _no_role)]) == {{
+		"msg": "a medium release needs 1 approvers who hold an approval role and are neither authors nor the requester, and has 0",
+		"pending": true,
+	}}
 }
 
 test_high_needs_two_roles if {
 	_violations("high", [_approval_with_roles("apr-1", "dana", _engineering)]) == {
-		{"msg": "a high release needs 2 approvers who are neither authors nor the requester, and has 1", "pending": true},
+		{"msg": "a high release needs 2 approvers who hold an approval role and are neither authors nor the requester, and has 1", "pending": true},
 		{"msg": "a high release needs an approval from a business control owner", "pending": true},
 	}
 }
@@ -75,7 +82,7 @@ test_critical_needs_cab if {
 	approval_list := [
 		_approval_with_roles("apr-1", "dana", _engineering),
 		_approval_with_roles("apr-2", "erin", _business_control),
-		_approval_with_roles("apr-3", "frank", _no_role),
+		_approval_with_roles("apr-3", "frank", _engineering),
 	]
 	_violations("critical", approval_list) == {{
 		"msg": "a critical release needs an approval from a change advisory board (CAB) member",
@@ -85,7 +92,7 @@ test_critical_needs_cab if {
 
 test_critical_without_approvals if {
 	_violations("critical", []) == {
-		{"msg": "a critical release needs 3 approvers who are neither authors nor the requester, and has 0", "pending": true},
+		{"msg": "a critical release needs 3 approvers who hold an approval role and are neither authors nor the requester, and has 0", "pending": true},
 		{"msg": "a critical release needs an approval from an engineering approver", "pending": true},
 		{"msg": "a critical release needs an approval from a business control owner", "pending": true},
 		{"msg": "a critical release needs an approval from a change advisory board (CAB) member", "pending": true},
@@ -98,7 +105,7 @@ test_one_identity_counts_once if {
 		_approval_with_roles("apr-2", "dana", _business_control),
 	]
 	_violations("high", approval_list) == {{
-		"msg": "a high release needs 2 approvers who are neither authors nor the requester, and has 1",
+		"msg": "a high release needs 2 approvers who hold an approval role and are neither authors nor the requester, and has 1",
 		"pending": true,
 	}}
 }
@@ -109,7 +116,7 @@ test_author_approval_does_not_count if {
 		_approval_with_roles("apr-2", "erin", _business_control),
 	]
 	_violations("high", approval_list) == {
-		{"msg": "a high release needs 2 approvers who are neither authors nor the requester, and has 1", "pending": true},
+		{"msg": "a high release needs 2 approvers who hold an approval role and are neither authors nor the requester, and has 1", "pending": true},
 		{"msg": "a high release needs an approval from an engineering approver", "pending": true},
 	}
 }
@@ -117,7 +124,7 @@ test_author_approval_does_not_count if {
 test_stale_approval_does_not_count if {
 	stale := object.union(_approval_with_roles("apr-1", "dana", _no_role), {"current": false})
 	_violations("medium", [stale]) == {{
-		"msg": "a medium release needs 1 approvers who are neither authors nor the requester, and has 0",
+		"msg": "a medium release needs 1 approvers who hold an approval role and are neither authors nor the requester, and has 0",
 		"pending": true,
 	}}
 }

@@ -134,3 +134,43 @@ violation contains {"msg": "the attached test reports contain no tests"} if {
 	}
 	sum([report.tests | some report in _reports]) == 0
 }
+
+# METADATA
+# title: Some test ran
+# description: At least one test case of the attached reports ran rather than being skipped.
+# custom:
+#   short_name: some_test_ran
+#   failure_msg: Every test case was skipped
+#   solution: Run the test suite so that its tests execute, then attach the new report.
+violation contains {"msg": "every test in the attached reports was skipped, so no test ran"} if {
+	count(_reports) > 0
+	every report in _reports {
+		is_number(report.tests)
+		is_number(object.get(report, "skipped", null))
+	}
+	sum([report.tests | some report in _reports]) > 0
+	sum([ran | some report in _reports; ran := report.tests - report.skipped]) == 0
+}
+
+# METADATA
+# title: Report header agrees with its failures
+# description: >-
+#   No suite header declares more failed or errored tests than the report's
+#   test cases show; a report cut short or edited must not pass.
+# custom:
+#   short_name: header_failures_accounted
+#   failure_msg: A suite header declares failures that the test cases do not show
+#   solution: >-
+#     Attach the complete report as the test runner wrote it; if the runner
+#     writes such headers itself, rerun the suite and attach the new report.
+violation contains {"msg": msg} if {
+	some report in _reports
+	missing := object.get(report, "missing_failures", 0)
+	is_number(missing)
+	missing > 0
+	msg := text.join([
+		"test report ", object.get(report, "id", null), " declares ", missing,
+		" more failed or errored tests in its header than its test cases show; ",
+		"the report may be truncated",
+	])
+}

@@ -93,3 +93,19 @@ test_skipped_tests_do_not_fail if {
 	report := object.union(_report("ev-1"), {"skipped": 5, "flaky": 2})
 	_messages(_release, [report]) == set()
 }
+
+test_all_skipped_fails if {
+	report := object.union(_report("ev-1"), {"tests": 4, "skipped": 4})
+	_messages(_release, [report]) == {"every test in the attached reports was skipped, so no test ran"}
+}
+
+test_one_executed_test_is_enough if {
+	skipped := object.union(_report("ev-1"), {"tests": 4, "skipped": 4})
+	ran := object.union(_report("ev-2"), {"tests": 1, "skipped": 0})
+	_messages(_release, [skipped, ran]) == set()
+}
+
+test_header_declaring_missing_failures_fails if {
+	report := object.union(_report("ev-1"), {"missing_failures": 1})
+	_messages(_release, [report]) == {"test report ev-1 declares 1 more failed or errored tests in its header than its test cases show; the report may be truncated"}
+}

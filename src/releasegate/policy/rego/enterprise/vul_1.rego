@@ -66,6 +66,37 @@ violation contains {"msg": msg} if {
 }
 
 # METADATA
+# title: Scan names a commit
+# description: Each scan names the source commit it was produced from.
+# custom:
+#   short_name: scan_names_commit
+#   failure_msg: A scan does not name the commit it was produced from
+#   solution: Attach the scan with --commit set to the commit the scanner read.
+violation contains {"msg": msg} if {
+	some scan in _scans
+	not text.present(object.get(scan, "commit", null))
+	msg := text.join(["scan ", object.get(scan, "id", null), " (", _tools(scan), ") names no source commit"])
+}
+
+# METADATA
+# title: Scan is for the release's commit
+# description: Each scan was produced from the release's source commit.
+# custom:
+#   short_name: scan_for_release_commit
+#   failure_msg: A scan was produced from another commit
+#   solution: Scan the release's source commit and attach that report instead.
+violation contains {"msg": msg} if {
+	some scan in _scans
+	text.present(object.get(scan, "commit", null))
+	text.present(input.release.source_commit)
+	lower(scan.commit) != lower(input.release.source_commit)
+	msg := text.join([
+		"scan ", object.get(scan, "id", null), " (", _tools(scan), ") is for commit ", scan.commit,
+		", not the release's source commit ", input.release.source_commit,
+	])
+}
+
+# METADATA
 # title: Scan completion known
 # description: >-
 #   Each scan states whether the tool completed. Without that, an empty list
@@ -75,8 +106,10 @@ violation contains {"msg": msg} if {
 #   failure_msg: A vulnerability scan does not show that it completed
 #   solution: >-
 #     Attach a report format that records whether the scan completed (for
-#     SARIF, runs[].invocations[].executionSuccessful).
+#     SARIF, runs[].invocations[].executionSuccessful), or set the parameter
+#     vulnerabilities.require_completion_status to false in the enterprise layer.
 violation contains {"msg": msg} if {
+	_params.require_completion_status == true
 	some scan in _scans
 	not is_boolean(object.get(scan, "execution_successful", null))
 	msg := text.join([

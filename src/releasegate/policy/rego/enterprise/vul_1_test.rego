@@ -13,7 +13,10 @@ _scan := {
 	"tools": ["Bandit"],
 	"execution_successful": true,
 	"collected_at": "2026-12-04T19:58:00Z",
+	"commit": "4f1c2a9e8b7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b",
 }
+
+_release := {"id": "rel-1", "source_commit": "4f1c2a9e8b7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b"}
 
 _finding(severity) := {
 	"evidence_id": "ev-2",
@@ -31,7 +34,8 @@ _finding(severity) := {
 
 _scan_violations(service, scans, findings) := result if {
 	evidence := {"test_reports": [], "scans": scans, "findings": findings}
-	result := vul_1.violation with input.service as service with input.evidence as evidence
+	release := _release
+	result := vul_1.violation with input.service as service with input.evidence as evidence with input.release as release
 }
 
 _high_finding_violation := {
@@ -166,4 +170,25 @@ test_missing_default_severity if {
 	scans := [_scan]
 	result := _scan_violations(null, scans, []) with data.releasegate.params.vulnerabilities as {}
 	result == {{"msg": "params give no known blocking severity for this service (found null)"}}
+}
+
+test_scan_without_commit_fails if {
+	scan := object.union(_scan, {"commit": null})
+	_scan_violations(_service(0), [scan], []) == {{"msg": "scan ev-2 (Bandit) names no source commit"}}
+}
+
+test_scan_for_other_commit_fails if {
+	scan := object.union(_scan, {"commit": "0000000000000000000000000000000000000000"})
+	_scan_violations(_service(0), [scan], []) == {{"msg": concat("", [
+		"scan ev-2 (Bandit) is for commit 0000000000000000000000000000000000000000, ",
+		"not the release's source commit 4f1c2a9e8b7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b",
+	])}}
+}
+
+test_completion_status_optional_when_params_allow if {
+	scan := object.remove(_scan, ["execution_successful"])
+	evidence := {"test_reports": [], "scans": [scan], "findings": []}
+	params := object.union(data.releasegate.params.vulnerabilities, {"require_completion_status": false})
+	release := _release
+	count(vul_1.violation) == 0 with input.service as _service(0) with input.evidence as evidence with input.release as release with data.releasegate.params.vulnerabilities as params
 }

@@ -63,6 +63,12 @@ eligible contains approval if {
 	not is_author_or_requester(approval.approver)
 }
 
+# An identity outside every approval group never counts as a distinct approver.
+_holds_a_role(approval) if {
+	some held in object.get(approval, "roles", {})
+	held == true
+}
+
 # METADATA
 # title: Eligible approvers
 # description: >-
@@ -71,6 +77,7 @@ eligible contains approval if {
 approvers contains lower(approval.approver) if {
 	some approval in eligible
 	approval.decision == "approve"
+	_holds_a_role(approval)
 }
 
 # METADATA

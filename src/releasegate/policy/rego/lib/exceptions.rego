@@ -10,6 +10,7 @@ package releasegate.lib.exceptions
 import rego.v1
 
 import data.releasegate.lib.text
+import data.releasegate.lib.approvals
 import data.releasegate.lib.timestamps
 
 # NOTE: the checks are functions of the exception rather than rules that
@@ -123,6 +124,24 @@ _approver_problems(exception) := {"has no approver" | not text.present(exception
 		lower(exception.approver) == lower(exception.requester)
 		reason := text.join(["was approved by its own requester ", exception.approver, " (segregation of duties)"])
 	}
+	| {reason |
+		text.present(exception.approver)
+		not _approver_authorised(exception)
+		reason := text.join([
+			"was approved by ", exception.approver,
+			", who is neither a business control owner of the service, a CAB member, nor in a group of ",
+			"params exceptions.approver_groups",
+		])
+	}
+	| {reason |
+		text.present(exception.approver)
+		object.get(exception.scope, "release_id", null) == input.release.id
+		approvals.is_author_or_requester(exception.approver)
+		reason := text.join([
+			"was approved by ", exception.approver, ", who ", approvals.conflict(exception.approver),
+			" (segregation of duties)",
+		])
+	}
 
 _content_problems(exception) := {"has no justification" | not text.present(exception.justification)}
 	| {"names no compensating controls" | not _has_compensating_control(exception)}
@@ -159,3 +178,12 @@ _has_compensating_control(exception) if {
 }
 
 _duration_ns(exception) := timestamps.parse_ns(exception.expires_at) - timestamps.parse_ns(exception.requested_at)
+
+_approver_authorised(exception) if object.get(object.get(exception, "approver_roles", {}), "business_control", false) == true
+
+_approver_authorised(exception) if object.get(object.get(exception, "approver_roles", {}), "cab", false) == true
+
+_approver_authorised(exception) if {
+	some group in object.get(exception, "approver_groups", [])
+	group in data.releasegate.params.exceptions.approver_groups
+}

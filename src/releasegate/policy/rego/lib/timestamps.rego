@@ -38,3 +38,39 @@ _has_zulu_suffix(timestamp) if endswith(timestamp, "z")
 # title: Instant is before another
 # description: True when timestamp a is strictly earlier than timestamp b.
 before(a, b) if parse_ns(a) < parse_ns(b)
+
+# METADATA
+# title: Nanoseconds per hour
+# description: Length of an hour in nanoseconds, for durations in hours.
+ns_per_hour := 3600000000000
+
+# METADATA
+# title: Nanoseconds per minute
+# description: Length of a minute in nanoseconds, for durations in minutes.
+ns_per_minute := 60000000000
+
+# METADATA
+# title: Valid RFC 3339 timestamp
+# description: >-
+#   True when the value is a string in RFC 3339 form with seconds and a UTC
+#   offset or "Z". Controls check this before parse_ns, which raises an error
+#   that fails the whole query on a malformed value.
+valid(value) if {
+	is_string(value)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$`, value)
+}
+
+# METADATA
+# title: Elapsed time
+# description: >-
+#   Return the time from timestamp a to timestamp b in the given unit of
+#   nanoseconds (ns_per_day, ns_per_hour, ns_per_minute), rounded to one
+#   decimal. Negative when b is earlier than a.
+elapsed(a, b, unit) := round(((parse_ns(b) - parse_ns(a)) / unit) * 10) / 10
+
+# METADATA
+# title: Format an instant
+# description: >-
+#   Return nanoseconds since the Unix epoch as an RFC 3339 timestamp in UTC
+#   with a "Z" suffix, to whole seconds.
+format_utc(ns) := concat("", [time.format([ns, "UTC", "2006-01-02T15:04:05"]), "Z"])

@@ -35,3 +35,26 @@ test_before_across_offsets if {
 test_day_length if {
 	timestamps.parse_ns("2026-12-05T00:00:00Z") - timestamps.parse_ns("2026-12-04T00:00:00Z") == timestamps.ns_per_day
 }
+
+test_valid_accepts_rfc_3339 if {
+	timestamps.valid("2026-12-04T20:00:00Z")
+	timestamps.valid("2026-12-04T20:00:00.25+01:00")
+}
+
+test_valid_rejects_other_values if {
+	not timestamps.valid("2026-12-04")
+	not timestamps.valid("yesterday")
+	not timestamps.valid(null)
+}
+
+test_elapsed_in_days if {
+	timestamps.elapsed("2026-11-25T08:00:00Z", "2026-12-04T20:00:00Z", timestamps.ns_per_day) == 9.5
+}
+
+test_elapsed_negative_when_later if {
+	timestamps.elapsed("2026-12-04T21:00:00Z", "2026-12-04T20:00:00Z", timestamps.ns_per_hour) == -1
+}
+
+test_format_utc if {
+	timestamps.format_utc(1796414400000000000) == "2026-12-04T20:00:00Z"
+}

@@ -1,0 +1,329 @@
+"""`releasegate policy`, `controls` and `decision` commands for policy authors and auditors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from releasegate.cli.output import OutputFormat, console, emit_json, styled, table
+from releasegate.errors import ReleasegateError
+
+policy_app = typer.Typer(help="Test, check and evaluate policy layers.", no_args_is_help=True)
+controls_app = typer.Typer(
+    help="The control catalog and its framework mapping.", no_args_is_help=True
+)
+decision_app = typer.Typer(help="Inspect and replay recorded decisions.", no_args_is_help=True)
+
+OutputOption = Annotated[
+    OutputFormat, typer.Option("--output", "-o", help="Print a table or JSON.")
+]
+
+FRAMEWORKS = {
+    "sox": "SOX",
+    "pci": "PCI",
+    "dora": "DORA",
+    "iso27001": "ISO/IEC 27001",
+    "nist": "NIST",
+    "soc2": "SOC 2",
+}
+
+
+def _cli() -> Any:
+    from releasegate.cli import main
+
+    return main
+
+
+def _rego_sources(folder: Path) -> list[tuple[str, str]]:
+    return [
+        (f"{folder.name}/{p.relative_to(folder).as_posix()}", p.read_text(encoding="utf-8"))
+        for p in sorted(folder.rglob("*.rego"))
+    ]
+
+
+@policy_app.command("test")
+def policy_test(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Folder of Rego modules and tests (default: the layers and the built-in library)."
+        ),
+    ] = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Run the Rego unit tests (`test_*` rules); exit 1 when any fails."""
+    from releasegate.policy.layers import BUILTIN_DIR, load_policy_set
+    from releasegate.policy.testing import run_tests
+    from releasegate.settings import load_settings
+
+    main = _cli()
+    try:
+        settings = load_settings(home=main._State.home, overrides=main._State.overrides)
+        policy = load_policy_set(settings.resolved_policy_dir, None)
+        builtin = [
+            (f"builtin/{p.relative_to(BUILTIN_DIR).as_posix()}", p.read_text(encoding="utf-8"))
+            for p in sorted(BUILTIN_DIR.rglob("*.rego"))
+        ]
+        if folder is None:
+            modules = builtin + _rego_sources(settings.resolved_policy_dir)
+        else:
+            if not folder.is_dir():
+                raise ReleasegateError(
+                    f"{folder} is not a folder", hint="name a folder of .rego files"
+                )
+            modules = [m for m in builtin if not m[0].endswith("_test.rego")] + _rego_sources(
+                folder
+            )
+        results = run_tests(modules, policy.params)
+    except ReleasegateError as error:
+        main._fail(error, output)
+    failed = [r for r in results if r.status != "pass"]
+    if output is OutputFormat.JSON:
+        emit_json([r.__dict__ for r in results])
+    else:
+        rows = [
+            [r.file, r.rule, styled("pass" if r.status == "pass" else r.status), r.message]
+            for r in results
+            if r.status != "pass" or len(results) <= 400
+        ]
+        console.print(table("Rego tests", ["file", "test", "result", "message"], rows))
+        console.print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if not results:
+        console.print("[yellow]no test_ rules found[/yellow]")
+        raise typer.Exit(1)
+    raise typer.Exit(1 if failed else 0)
+
+
+@policy_app.command("check")
+def policy_check(
+    service: Annotated[str | None, typer.Option(help="Only this service's layers.")] = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Validate the layers for each service (syntax, tighten-only, parameter types)."""
+    from releasegate.policy.engine import compile_policy
+
+    main = _cli()
+    try:
+        application = main._application()
+        names = [service] if service else [s.name for s in application.catalog.services]
+        rows = []
+        for name in names:
+            policy = application.policy(name)
+            compile_policy(policy)
+            rows.append(
+                {
+                    "service": name,
+                    "revision": policy.revision,
+                    "controls": len(policy.controls),
+                    "team_packages": len(policy.custom_packages),
+                }
+            )
+    except ReleasegateError as error:
+        main._fail(error, output)
+    if output is OutputFormat.JSON:
+        emit_json(rows)
+        return
+    console.print(
+        table(
+            "policy layers valid",
+            ["service", "revision", "controls", "team packages"],
+            [[r["service"], r["revision"], r["controls"], r["team_packages"]] for r in rows],
+        )
+    )
+
+
+@policy_app.command("eval")
+def policy_eval(
+    input_file: Annotated[Path, typer.Option("--input", help="Policy input document (JSON).")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Evaluate an input document against the current layers; nothing is stored."""
+    from releasegate.service.policies import evaluate_document, outcome_exit
+
+    main = _cli()
+    try:
+        policy, verdict = evaluate_document(main._application(), input_file)
+    except ReleasegateError as error:
+        main._fail(error, output)
+    if output is OutputFormat.JSON:
+        emit_json(
+            {
+                "outcome": verdict.outcome.value,
+                "policy_revision": policy.revision,
+                "risk": verdict.risk.model_dump(mode="json") if verdict.risk else None,
+                "results": [r.model_dump(mode="json") for r in verdict.results],
+                "warnings": list(verdict.warnings),
+            }
+        )
+    else:
+        console.print(
+            f"outcome {styled(verdict.outcome.value)} (policy revision {policy.revision[:12]})"
+        )
+        console.print(_results_table(verdict.results))
+    raise typer.Exit(outcome_exit(verdict.outcome))
+
+
+def _results_table(results: Any) -> Any:
+    return table(
+        "controls",
+        ["control", "blocks", "mode", "result", "reasons"],
+        [
+            [
+                r.control_id,
+                "yes" if r.blocking else "no",
+                r.mode,
+                styled(r.outcome.value),
+                "\n".join(v.msg for v in r.violations),
+            ]
+            for r in results
+        ],
+    )
+
+
+def _matches(frameworks: tuple[str, ...], wanted: str | None) -> bool:
+    if wanted is None:
+        return True
+    needle = FRAMEWORKS[wanted].lower()
+    return any(needle in f.lower() for f in frameworks)
+
+
+@controls_app.command("list")
+def controls_list(
+    framework: Annotated[
+        str | None, typer.Option(help=f"Only controls mapped to: {', '.join(FRAMEWORKS)}.")
+    ] = None,
+    service: Annotated[
+        str | None, typer.Option(help="Include this service's application layer.")
+    ] = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """List the controls with layer, blocking mode and framework mapping."""
+    main = _cli()
+    if framework is not None and framework not in FRAMEWORKS:
+        main.error_console.print(
+            f"[bold red]error:[/bold red] --framework {framework!r} is unknown; "
+            f"use one of {', '.join(FRAMEWORKS)}"
+        )
+        raise typer.Exit(main.EXIT_USAGE)
+    try:
+        policy = main._application().policy(service)
+    except ReleasegateError as error:
+        main._fail(error, output)
+    params = policy.params.get("controls") or {}
+    controls = [
+        m
+        for m in sorted(policy.controls.values(), key=lambda m: m.id)
+        if _matches(m.frameworks, framework)
+    ]
+    rows = [
+        {
+            "id": m.id,
+            "title": m.title,
+            "layer": m.layer,
+            "blocking": m.blocking,
+            "mode": (params.get(m.id) or {}).get("mode", "enforce"),
+            "frameworks": list(m.frameworks),
+        }
+        for m in controls
+    ]
+    if output is OutputFormat.JSON:
+        emit_json(rows)
+        return
+    console.print(
+        table(
+            f"{len(rows)} controls",
+            ["id", "title", "layer", "blocks", "mode", "frameworks"],
+            [
+                [
+                    r["id"],
+                    r["title"],
+                    r["layer"],
+                    "yes" if r["blocking"] else "no",
+                    r["mode"],
+                    "; ".join(r["frameworks"]),
+                ]
+                for r in rows
+            ],
+        )
+    )
+
+
+@controls_app.command("show")
+def controls_show(
+    control_id: Annotated[str, typer.Argument(help="Control id, e.g. VUL-1.")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Show one control: description, failure message, remediation and frameworks."""
+    main = _cli()
+    try:
+        policy = main._application().policy(None)
+    except ReleasegateError as error:
+        main._fail(error, output)
+    meta = policy.controls.get(control_id.upper())
+    if meta is None:
+        main._fail(
+            ReleasegateError(
+                f"control {control_id!r} not found",
+                hint="list controls with 'releasegate controls list'",
+            )
+        )
+    parameters = (policy.params.get("controls") or {}).get(meta.id, {})
+    record = {**meta.model_dump(mode="json"), "parameters": parameters}
+    if output is OutputFormat.JSON:
+        emit_json(record)
+        return
+    console.print(
+        table(
+            f"{meta.id}: {meta.title}",
+            ["field", "value"],
+            [
+                ["layer", meta.layer],
+                ["blocks", "yes" if meta.blocking else "no"],
+                ["description", meta.description],
+                ["failure message", meta.failure_msg],
+                ["remediation", meta.solution],
+                ["frameworks", "\n".join(meta.frameworks)],
+                ["parameters", parameters or "(defaults)"],
+                ["source", meta.source],
+            ],
+        )
+    )
+
+
+@decision_app.command("replay")
+def decision_replay(
+    decision_id: Annotated[str, typer.Argument(help="Decision id.")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Re-evaluate a stored decision with its pinned policy revision; exit 1 if it differs."""
+    from releasegate.service.policies import replay_decision
+
+    main = _cli()
+    try:
+        replay = replay_decision(main._application(), decision_id)
+    except ReleasegateError as error:
+        main._fail(error, output)
+    if output is OutputFormat.JSON:
+        emit_json(
+            {
+                "decision": decision_id,
+                "same": replay.same,
+                "recorded": replay.decision.outcome.value,
+                "replayed": replay.verdict.outcome.value,
+                "policy_revision": replay.decision.policy_revision,
+                "differences": replay.differences,
+            }
+        )
+    elif replay.same:
+        console.print(
+            f"[green]same verdict[/green]: {decision_id} replays as "
+            f"{styled(replay.verdict.outcome.value)} under revision "
+            f"{replay.decision.policy_revision[:12]}, every control unchanged"
+        )
+    else:
+        console.print(f"[bold red]verdict differs[/bold red] for {decision_id}:")
+        for line in replay.differences:
+            console.print(f"  - {line}")
+    raise typer.Exit(0 if replay.same else 1)
