@@ -3,8 +3,9 @@
 Both sides evaluate the compiled bundle of the example policies for the same
 input document. The raw side sets the input and runs one bundle query. The
 gate side runs `CompiledPolicy.evaluate` (the report, each team package's
-deny/warn rules, and output checking) plus the mapping to control results,
-without the database. A third series times the whole `evaluate_gate` use
+deny/warn rules, and output checking) plus `decide` (control results and the
+verdict), without the database. The release carries 20 evidence items (10
+JUnit reports, 10 SARIF reports with one high finding each) and 5 approvals. A third series times the whole `evaluate_gate` use
 case with SQLite writes and the ledger append.
 
 Run: .venv/bin/python benchmarks/gate_decision.py [--iterations N]
@@ -50,7 +51,8 @@ def main() -> None:
     from releasegate.cli.main import app
     from releasegate.policy.engine import compile_policy
     from releasegate.service.app import Application
-    from releasegate.service.gate import _control_results, evaluate_gate
+    from releasegate.policy.decide import decide
+    from releasegate.service.gate import evaluate_gate
     from releasegate.settings import load_settings
     from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_HIGH  # the end-to-end fixtures
 
@@ -93,7 +95,7 @@ def main() -> None:
             raise RuntimeError("raw query failed")
 
     def gate() -> None:
-        _control_results(policy, compiled.evaluate(document))
+        decide(policy, compiled.evaluate(document), document)
 
     for function in (raw, gate):
         timed(function, 50)  # warm-up
