@@ -88,3 +88,15 @@ def test_demo_refuses_non_empty_folder(tmp_path):
     assert result.returncode == 2
     assert "is not empty" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_demo_decisions_replay_same(demo_run):
+    workdir, _ = demo_run
+    db = sqlite3.connect(workdir / ".releasegate" / "releasegate.db")
+    decisions = [r[0] for r in db.execute("select id from decisions order by evaluated_at")]
+    db.close()
+    assert len(decisions) == 2
+    for decision in decisions:
+        result = releasegate("decision", "replay", decision, "--output", "json", cwd=workdir)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert json.loads(result.stdout)["same"] is True
