@@ -1,10 +1,10 @@
 """Turn an engine evaluation into control results and a verdict.
 
-The Rego library decides each control's violations and waivers; this module
-adds what the layer parameters say about each control (shadow mode, a
-blocking override, and the tiers, environments, change types and
-criticalities it applies to), attributes team messages to controls, and
-derives the verdict. It is shared by the gate, `policy eval` and replay.
+The Rego library decides each control's violations and waivers. This module
+applies the layer parameters of each control (shadow mode, a blocking
+override, and the tiers, environments, change types and criticalities it
+applies to), attributes team messages to controls, and derives the verdict.
+The gate, `policy eval` and replay share it.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def decide(policy: PolicySet, evaluation: Evaluation, document: dict[str, Any]) 
     1. Read the risk assessment; without one nothing can be allowed.
     2. Collect team messages that name built-in controls (they add violations).
     3. For each built-in control: error, not applicable (by Rego or by its
-       `applies_to` parameters), pass, waived or fail; shadow mode and the
+       `applies_to` parameters), pass, waived or fail. Shadow mode and the
        blocking override come from `controls.<ID>` parameters.
     4. Add the team packages' own controls.
     5. Verdict: any blocking error or failure denies unless every blocking

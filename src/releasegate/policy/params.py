@@ -1,8 +1,8 @@
 """Merge the layers' parameter documents into `data.releasegate.params`, tighten-only.
 
-The built-in defaults come first. The enterprise layer may set any value;
-each lower layer (platform, then the service's application layer) may only
-tighten what the layers above it set, in the direction the parameter
+The built-in defaults come first. The enterprise layer may set any value.
+Each lower layer (platform, then the service's application layer) may only
+tighten what the layers above it set, in the direction that the parameter
 declares in `rego/params.schema.yaml`. Parameters under `controls.<ID>` are
 free for the layer that owns the control and the layers above it, and
 tighten-only below it. A value of the wrong type or an unknown built-in key

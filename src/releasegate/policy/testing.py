@@ -6,7 +6,7 @@ test rule, and evaluates each: a test passes only when its rule is `true`.
 
 The tests run in a child process (`python -m releasegate.policy.testing`),
 because regopy 1.5.2 can end the process with a segmentation fault on some
-inputs; a crash then fails the tests that had not finished, not the caller.
+inputs. A crash then fails the tests that had not finished, not the caller.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Cross-check the rows a decision reads against the ledger entries that recorded them.
 
 The gate reads releases, evidence, approvals and exceptions from tables. A row
-edited behind releasegate's back (a forged approval, a widened exception
-scope, swapped evidence facts) would change a decision without touching the
-ledger, so before evaluating, every row must match the entry written in the
-same transaction as the row. `ledger verify` protects the entries themselves.
+edited outside releasegate (a forged approval, a widened exception scope,
+swapped evidence facts) would change a decision without touching the ledger.
+So before evaluating, every row must match the entry written in the same
+transaction as the row. `ledger verify` protects the entries themselves.
 """
 
 from __future__ import annotations
