@@ -426,3 +426,22 @@ def test_audit_export_unknown_release(ws):
     assert result.exit_code == 2
     assert "release 'rel-missing' not found" in result.output
     assert not (ws.root / "x.zip").exists()
+
+
+def test_audit_verify_without_trusted_key_fails(ws):
+    bundle = export(ws, make_release(ws))
+    result = ws.run("audit", "verify", str(bundle))
+    assert result.exit_code == 1
+    assert "no trusted log key given" in result.output
+    trusted = ws.run("audit", "verify", str(bundle), "--insecure-trust-bundle-key")
+    assert trusted.exit_code == 0
+    assert "trusting the bundle's own log key" in trusted.output
+
+
+def test_audit_export_after_calendar_decision(ws):
+    shutil.copy2(EXAMPLES / "calendars.yaml", ws.root / "calendars.yaml")
+    release = make_release(ws)
+    bundle = export(ws, release)
+    result, report = ws.json("audit", "verify", str(bundle), "--key", str(ws.log_key))
+    assert result.exit_code == 0, report
+    assert report["ok"] is True

@@ -46,6 +46,7 @@ class CalendarSet:
     freezes: tuple[Freeze, ...]
     windows: tuple[Window, ...]
     ical_files: dict[str, IcsCalendar] = field(default_factory=dict)
+    content: bytes = field(default=b"", repr=False)
 
 
 def load_calendars(path: Path, *, required: bool) -> CalendarSet | None:
@@ -106,6 +107,7 @@ def load_calendars(path: Path, *, required: bool) -> CalendarSet | None:
         freezes=document.freezes,
         windows=document.windows,
         ical_files=ical_files,
+        content=raw,
     )
 
 

@@ -574,13 +574,20 @@ def audit_verify(
             dir_okay=False,
         ),
     ] = None,
+    insecure_trust_bundle_key: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-trust-bundle-key",
+            help="Accept the bundle's own log key when no --key is given (integrity only).",
+        ),
+    ] = False,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Check every hash, proof and signature of an audit bundle, offline; exit 1 on any failure.
 
     Runs the same code as 'python -m releasegate.ledger.audit verify'.
     """
-    from releasegate.ledger.audit import read_key_files, verify_bundle
+    from releasegate.ledger.audit import exit_code, read_key_files, verify_bundle
 
     try:
         trusted = read_key_files([str(p) for p in key or ()])
@@ -593,4 +600,4 @@ def audit_verify(
         emit_json(report.to_dict())
     else:
         _print_bundle_report(report)
-    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
+    raise typer.Exit(exit_code(report, trust_bundle_key=insecure_trust_bundle_key))

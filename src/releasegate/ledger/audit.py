@@ -25,9 +25,10 @@ This module depends only on the standard library, `cryptography` and
 
     python -m releasegate.ledger.audit verify bundle.zip --key log.pub
 
-Without --key, the keys inside the bundle are trusted, which proves that the
-bundle is intact but not who made it. Pass the log's public key obtained
-from its operator to prove that.
+Without --key, the keys inside the bundle only show that the bundle is
+intact, not who made it, so the verifier exits 1 unless
+--insecure-trust-bundle-key is given. Pass the log's public key obtained
+from its operator to prove who signed it.
 
 NOTE: the bundle proves that each included entry is in the log. It cannot
 prove offline that the exporter included every entry of the release.
@@ -938,6 +939,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="FILE",
         help="a witness public key file whose cosignature must be present (repeatable)",
     )
+    verify.add_argument(
+        "--insecure-trust-bundle-key",
+        action="store_true",
+        help="accept the bundle's own log key when no --key is given (proves integrity only)",
+    )
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     arguments = parser.parse_args(argv)
 
@@ -954,7 +960,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n")
     else:
         sys.stdout.write(format_report(report))
-    return 0 if report.ok else 1
+    return exit_code(report, trust_bundle_key=arguments.insecure_trust_bundle_key)
+
+
+def exit_code(report: BundleReport, *, trust_bundle_key: bool) -> int:
+    """Return 0 only for a bundle that verified against a key the caller trusts."""
+    if not report.ok:
+        return 1
+    if report.key_source == "bundle" and not trust_bundle_key:
+        sys.stderr.write(
+            "error: no trusted log key given; the bundle verified only against its own key, "
+            "which anyone could have made\nhint: pass --key with the log's public key from "
+            "its operator\n"
+        )
+        return 1
+    if report.key_source == "bundle":
+        sys.stderr.write("warning: trusting the bundle's own log key (--insecure-trust-bundle-key)\n")
+    return 0
 
 
 if __name__ == "__main__":

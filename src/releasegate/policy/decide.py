@@ -91,7 +91,8 @@ def _team_results(
         else:
             by_control.setdefault(control, []).append(violation)
     for control in declared:
-        by_control.setdefault(control, [])
+        if control not in extra:  # a team cannot redeclare a built-in control
+            by_control.setdefault(control, [])
     if not by_control:
         by_control[custom.package] = []
 

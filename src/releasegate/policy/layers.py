@@ -232,6 +232,7 @@ def build_policy_set(files: list[tuple[str, bytes]]) -> PolicySet:
         defaults,
         layer_data,
         owners={cid: meta.layer for cid, meta in controls.items()},
+        blocking={cid: meta.blocking for cid, meta in controls.items()},
         schema=schema,
     )
 

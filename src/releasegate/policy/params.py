@@ -12,6 +12,7 @@ is rejected too.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,17 @@ _DIRECTION_TEXT = {
 
 @dataclass(frozen=True)
 class Leaf:
-    """Declared type and tightening direction of one parameter."""
+    """Declared type and tightening direction of one parameter.
+
+    `minimum` bounds a number from below whoever sets it. `implicit` names the
+    parameter whose value applies while this one is unset (a dotted path), so
+    a lower layer adding the key is compared with that value.
+    """
 
     type: str
     direction: str
+    minimum: float | None = None
+    implicit: str | None = None
 
 
 def load_schema(path: Path = SCHEMA_FILE) -> dict[str, Any]:
@@ -61,7 +69,12 @@ def load_schema(path: Path = SCHEMA_FILE) -> dict[str, Any]:
 
 def _leaf(node: Any) -> Leaf | None:
     if isinstance(node, dict) and "direction" in node and "type" in node:
-        return Leaf(str(node["type"]), str(node["direction"]))
+        return Leaf(
+            str(node["type"]),
+            str(node["direction"]),
+            node.get("minimum"),
+            node.get("implicit"),
+        )
     return None
 
 
@@ -73,7 +86,8 @@ def _type_error(value: Any, leaf: Leaf) -> str | None:
             return None if ok else "expected an integer"
         case "number":
             ok = isinstance(value, int | float) and not isinstance(value, bool)
-            return None if ok else "expected a number"
+            ok = ok and math.isfinite(value)
+            return None if ok else "expected a finite number"
         case "boolean":
             return None if isinstance(value, bool) else "expected true or false"
         case "list":
@@ -171,15 +185,28 @@ class _Merge:
             return
 
         problem = _type_error(value, leaf)
+        if problem is None and leaf.minimum is not None and value < leaf.minimum:
+            problem = f"expected at least {leaf.minimum:g}"
         if problem:
             raise PolicyError(
                 f"{label}: parameter {name} is {value!r}: {problem}",
                 hint="fix the value in the layer's data document",
             )
         if not self._free_for(layer, path):
-            self._check_tightens(label, path, target.get(key, _UNSET), value, leaf)
+            old = target.get(key, _UNSET)
+            if old is _UNSET and leaf.implicit:
+                old = self._lookup(leaf.implicit)
+            self._check_tightens(label, path, old, value, leaf)
         target[key] = copy.deepcopy(value)
         self.set_by[name] = label
+
+    def _lookup(self, dotted: str) -> Any:
+        node: Any = self.params
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return _UNSET
+            node = node[part]
+        return node
 
     def _implicit(self, path: tuple[str, ...]) -> Any:
         """Return the value a control parameter has when no layer set it."""

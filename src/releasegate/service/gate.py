@@ -101,8 +101,13 @@ def evaluate_gate(
         )
     if duration is None:
         duration = timedelta(minutes=app.settings.rollout_duration_minutes)
+    calendars = load_calendars(
+        app.settings.resolved_calendar, required=app.settings.calendar is not None
+    )
+    if calendars is not None:
+        app.blobs.put(calendars.content)  # the decision entry names it by calendar_sha256
     calendar = gather_facts(
-        load_calendars(app.settings.resolved_calendar, required=app.settings.calendar is not None),
+        calendars,
         app.catalog.service(release.manifest.service),
         env.value,
         start=at or now,

@@ -526,9 +526,13 @@ def last_cosigned_checkpoint(session: Session, witness: VerifierKey) -> StoredCh
 
 
 def _entry_from_row(row: LedgerEntryRow) -> LedgerEntry:
-    return LedgerEntry(
-        row.seq, row.entry_type, row.subject, row.recorded_at, json.loads(row.body), row.leaf_hash
+    # The time comes from the hashed body, not the recorded_at column, which
+    # only serves queries and is not covered by the leaf hash.
+    body = json.loads(row.body)
+    recorded_at = datetime.strptime(body["recorded_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=UTC
     )
+    return LedgerEntry(row.seq, row.entry_type, row.subject, recorded_at, body, row.leaf_hash)
 
 
 def entries_for(session: Session, subject: str) -> list[LedgerEntry]:

@@ -231,3 +231,27 @@ def test_engine_output_does_not_reach_stdout(policies, capfd):
     captured = capfd.readouterr()
     assert captured.out == ""
     assert outcome is DecisionOutcome.DENY
+
+
+def test_engine_team_cannot_redeclare_builtin_control(policies):
+    (policies / "platform" / "shadow.rego").write_text(
+        "package platform.shadow\n\nimport rego.v1\n\n"
+        'controls := {"VUL-1": {"blocking": false}}\n\n'
+        'warn contains {"msg": "noted", "control": "VUL-1"} if input.environment == "production"\n'
+    )
+    results, outcome = decide(policies)
+    assert results["VUL-1"].blocking is True
+    assert outcome is DecisionOutcome.DENY
+
+
+def test_engine_decide_lists_each_control_once(policies):
+    (policies / "platform" / "shadow.rego").write_text(
+        "package platform.shadow\n\nimport rego.v1\n\n"
+        'controls := {"VUL-1": {"blocking": false}}\n\n'
+        'deny contains {"msg": "extra", "control": "VUL-1"} if input.environment == "production"\n'
+    )
+    policy = load_policy_set(policies, "payments-api")
+    document = document_for(policy)
+    verdict = decide_verdict(policy, compile_policy(policy).evaluate(document), document)
+    ids = [r.control_id for r in verdict.results]
+    assert ids.count("VUL-1") == 1

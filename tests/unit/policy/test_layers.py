@@ -139,3 +139,27 @@ def test_metadata_blocking_must_be_boolean():
 def test_metadata_invalid_yaml():
     with pytest.raises(PolicyError, match="invalid YAML in a METADATA block before 'package p'"):
         control_metadata("# METADATA\n# title: [x\npackage p\n", path="x.rego", layer="platform")
+
+
+def test_layers_application_cannot_turn_off_blocking(policies):
+    (policies / "application" / "payments-api" / "data.yaml").write_text(
+        "controls:\n  VUL-1:\n    blocking: false\n"
+    )
+    with pytest.raises(PolicyError, match=r"controls.VUL-1.blocking loosened from True \(set by builtin\) to False"):
+        load_policy_set(policies, "payments-api")
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ("risk: {finance_process_points: {reconciliation: -50}}", "is -50: expected at least 0"),
+        ("risk: {finance_process_points: {reconciliation: 0}}", "reconciliation loosened from 1"),
+        ("risk: {criticality_points: {'9': -100}}", "is -100: expected at least 0"),
+        ("exceptions: {max_duration_days: .nan}", "expected a finite number"),
+    ],
+    ids=["negative-points", "below-default-points", "negative-new-key", "nan"],
+)
+def test_layers_risk_and_number_loosening_rejected(policies, document, message):
+    (policies / "application" / "payments-api" / "data.yaml").write_text(document + "\n")
+    with pytest.raises(PolicyError, match=message):
+        load_policy_set(policies, "payments-api")

@@ -80,7 +80,7 @@ def test_params_lower_layer_may_enforce_shadowed_control():
 
 
 def test_params_wrong_type_rejected():
-    with pytest.raises(PolicyError, match=r"platform: parameter exceptions.max_duration_days is 'ninety': expected a number"):
+    with pytest.raises(PolicyError, match=r"platform: parameter exceptions.max_duration_days is 'ninety': expected a finite number"):
         merge(("platform", {"exceptions": {"max_duration_days": "ninety"}}))
 
 
