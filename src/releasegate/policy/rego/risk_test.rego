@@ -184,7 +184,7 @@ test_affected_services_add_blast_radius if {
 
 test_freeze_period_adds_timing_risk if {
 	contributions := risk.contributions(_portal_service, _normal_release("reporting-portal")) with input.calendar as {"freezes": [{"name": "month-end-close"}]}
-	{"factor": "timing", "points": 3, "reason": "deployment during freeze period month-end-close adds 3"} in contributions
+	{"factor": "timing", "points": 1, "reason": "deployment during freeze period month-end-close adds 1"} in contributions
 }
 
 test_unknown_linked_change_kind_is_a_problem if {
