@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -97,13 +98,20 @@ class CompiledPolicy:
         interpreter = Interpreter()
         interpreter.strict_built_in_errors = True
         for module in policy.modules:
-            try:
-                interpreter.add_module(module.label, module.source)
-            except Exception as exc:  # regopy raises its own RegoError type
+            with _capture_engine_output() as printed:
+                try:
+                    interpreter.add_module(module.label, module.source)
+                    failure: Exception | None = None
+                except Exception as exc:  # regopy raises its own RegoError type
+                    failure = exc
+            if failure is not None:
+                # regopy prints a readable report ("-- file:line:column" and the
+                # source line) and raises an exception holding its internal tree.
+                detail = printed.text().strip() or str(failure)
                 raise PolicyError(
-                    f"{module.label}: Rego does not compile: {exc}",
-                    hint="fix the module; 'opa check' shows the same error with more detail",
-                ) from exc
+                    f"{module.label}: Rego does not compile:\n{detail}",
+                    hint="fix the module at the line and column shown",
+                ) from failure
         interpreter.add_data_json(json.dumps({"releasegate": {"params": policy.params}}))
 
         self._control_entrypoints = {
@@ -244,6 +252,34 @@ class CompiledPolicy:
                 )
             )
         return results
+
+
+class _Printed:
+    """Text the Rego engine wrote to standard output, available after the block."""
+
+    def __init__(self) -> None:
+        self._text = ""
+
+    def text(self) -> str:
+        return self._text
+
+
+@contextmanager
+def _capture_engine_output() -> Iterator[_Printed]:
+    """Capture what regopy writes to file descriptor 1 while the block runs."""
+    printed = _Printed()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as sink:
+        try:
+            os.dup2(sink.fileno(), 1)
+            yield printed
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+            sink.seek(0)
+            printed._text = sink.read(64 * 1024).decode("utf-8", "replace")
 
 
 @contextmanager

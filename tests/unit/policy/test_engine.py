@@ -102,8 +102,9 @@ def test_engine_rego_syntax_error_names_file(policies):
     from releasegate.errors import PolicyError
 
     (policies / "enterprise" / "broken.rego").write_text("package enterprise.broken\n\nfoo if {\n")
-    with pytest.raises(PolicyError, match="enterprise/broken.rego: Rego does not compile"):
+    with pytest.raises(PolicyError, match="enterprise/broken.rego: Rego does not compile") as caught:
         decide(policies)
+    assert "-- enterprise/broken.rego:3:8" in caught.value.message
 
 
 def test_engine_compiles_once_per_revision(policies):
