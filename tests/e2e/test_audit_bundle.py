@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import support
 from typer.testing import CliRunner
 
 from releasegate.cli.main import app
@@ -38,22 +39,8 @@ JUNIT = """<?xml version="1.0"?>
 </testsuite>"""
 
 
-class Workspace:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.runner = CliRunner()
-
-    def run(self, *args: str):
-        return self.runner.invoke(app, ["--home", str(self.root), *args], catch_exceptions=False)
-
-    def json(self, *args: str):
-        result = self.run(*args, "--output", "json")
-        return result, json.loads(result.stdout) if result.stdout.strip() else None
-
-    def write(self, name: str, text: str) -> Path:
-        path = self.root / name
-        path.write_text(text, encoding="utf-8")
-        return path
+class Workspace(support.Workspace):
+    """A working folder with direct SQL access and the log's public key."""
 
     def sql(self, statement: str, *args) -> None:
         connection = sqlite3.connect(self.root / ".releasegate" / "releasegate.db")

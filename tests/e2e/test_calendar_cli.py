@@ -14,9 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from releasegate.cli.main import app
+import support
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -73,24 +71,8 @@ requester: alice
     return text + (f"emergency_reason: {reason}\n" if reason else "")
 
 
-class Folder:
+class Folder(support.Workspace):
     """A working folder driven through the CLI in process."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.runner = CliRunner()
-
-    def run(self, *args: str):
-        return self.runner.invoke(app, ["--home", str(self.root), *args], catch_exceptions=False)
-
-    def json(self, *args: str):
-        result = self.run(*args, "--output", "json")
-        return result, json.loads(result.stdout) if result.stdout.strip() else None
-
-    def write(self, name: str, text: str) -> Path:
-        path = self.root / name
-        path.write_text(text, encoding="utf-8")
-        return path
 
     def release(self, text: str, approvers: tuple[str, ...]) -> str:
         result, body = self.json("release", "create", str(self.write("release.yaml", text)))

@@ -39,7 +39,7 @@ class LinkedChange(Frozen):
 
 
 class ReleaseManifest(Frozen):
-    """What a pipeline submits to create a release (the YAML manifest)."""
+    """Release manifest: what a pipeline submits to create a release (YAML)."""
 
     service: ServiceName
     version: NonEmpty
