@@ -5,8 +5,9 @@ input document. The raw side sets the input and runs one bundle query. The
 gate side runs `CompiledPolicy.evaluate` (the report, each team package's
 deny/warn rules, and output checking) plus `decide` (control results and the
 verdict), without the database. The release carries 20 evidence items (10
-JUnit reports, 10 SARIF reports with one high finding each) and 5 approvals. A third series times the whole `evaluate_gate` use
-case with SQLite writes and the ledger append.
+JUnit reports, 10 SARIF reports with one high finding each) and 5 approvals.
+A third series times the whole `evaluate_gate` use case with SQLite writes
+and the ledger append.
 
 Run: .venv/bin/python benchmarks/gate_decision.py [--iterations N]
 """
@@ -29,7 +30,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def timed(function, iterations: int) -> list[float]:
@@ -46,15 +47,15 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=2000)
     args = parser.parse_args()
 
+    from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_HIGH  # the end-to-end fixtures
     from typer.testing import CliRunner
 
     from releasegate.cli.main import app
+    from releasegate.policy.decide import decide
     from releasegate.policy.engine import compile_policy
     from releasegate.service.app import Application
-    from releasegate.policy.decide import decide
     from releasegate.service.gate import evaluate_gate
     from releasegate.settings import load_settings
-    from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_HIGH  # the end-to-end fixtures
 
     work = Path(tempfile.mkdtemp(prefix="releasegate-bench-"))
     shutil.copy2(REPO / "examples" / "catalog.yaml", work / "catalog.yaml")
@@ -85,7 +86,7 @@ def main() -> None:
     assert document is not None
     policy = application.policy("payments-api")
     compiled = compile_policy(policy)
-    interpreter, bundle = compiled._interpreter, compiled._bundle  # noqa: SLF001
+    interpreter, bundle = compiled._interpreter, compiled._bundle
     encoded = json.dumps(document)
 
     def raw() -> None:

@@ -10,9 +10,9 @@
    reads the same bodies with the sqlite3 module and hashes every leaf and
    interior node with hashlib, the minimum work of any full verifier.
 3. Inclusion proof: a tree of 10,000,000 leaves is written directly into the
-   tile table (leaf hashes are SHA-256 of the index; no entry rows), and
-   `inclusion_proof` is timed through SQLAlchemy for random leaves. Baseline:
-   the same proof computed from the same tiles held in a dict.
+   tile table, with SHA-256 of the index as leaf hashes and no entry rows.
+   `inclusion_proof` is then timed through SQLAlchemy for random leaves.
+   Baseline: the same proof computed from the same tiles held in a dict.
 
 Run: .venv/bin/python benchmarks/ledger.py [--append N] [--verify N] [--proof-size N] [--json]
 """

@@ -1,7 +1,7 @@
 """Error types shared by every package.
 
-Each error carries a message that says what failed and on which value, and a
-hint that says what to do next. The CLI and the HTTP API turn these into exit
+Each error carries a message that states what failed and on which value, and
+a hint that states what to do next. The CLI and the HTTP API turn these into exit
 codes and statuses; nothing below them does.
 """
 

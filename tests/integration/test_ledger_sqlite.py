@@ -181,7 +181,8 @@ def test_ledger_one_byte_change_named(database):
     fill(database, 5)
     body = bodies(database)[3]
     tampered = body.replace('"n":3', '"n":4')
-    assert len(tampered) == len(body) and tampered != body
+    assert len(tampered) == len(body)
+    assert tampered != body
     sql(database, "update ledger_entries set body = ? where seq = 3", tampered)
     with database.transaction() as session:
         report = verify(session)

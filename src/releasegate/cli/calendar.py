@@ -100,6 +100,19 @@ def parse_duration_option(value: str | None, option: str) -> timedelta | None:
     return duration
 
 
+def _time_range(
+    start: str | None, end: str | None, *, default_days: int
+) -> tuple[datetime, datetime]:
+    """Return the --from/--to range: from today's midnight UTC, `default_days` long by default."""
+    first = _parse_bound(start, "--from") or datetime.now(UTC).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    last = _parse_bound(end, "--to") or first + timedelta(days=default_days)
+    if last <= first:
+        raise InputError("--to is not later than --from", source="--to", hint="swap them")
+    return first, last
+
+
 def _parse_bound(value: str | None, option: str) -> datetime | None:
     """Parse --from/--to: a date (midnight UTC) or an RFC 3339 time with an offset."""
     if value is None:
@@ -252,12 +265,7 @@ def calendar_show(
     try:
         settings = _settings()
         environment = _parse_environment(env)
-        first = _parse_bound(start, "--from") or datetime.now(UTC).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
-        last = _parse_bound(end, "--to") or first + timedelta(days=SHOW_DAYS)
-        if last <= first:
-            raise InputError("--to is not later than --from", source="--to", hint="swap them")
+        first, last = _time_range(start, end, default_days=SHOW_DAYS)
         calendars = _calendars(settings)
         if service is not None:
             schedule, _ = _schedule(settings, service, environment)
@@ -500,12 +508,7 @@ def calendar_export(
     try:
         settings = _settings()
         environment = _parse_environment(env)
-        first = _parse_bound(start, "--from") or datetime.now(UTC).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
-        last = _parse_bound(end, "--to") or first + timedelta(days=EXPORT_DAYS)
-        if last <= first:
-            raise InputError("--to is not later than --from", source="--to", hint="swap them")
+        first, last = _time_range(start, end, default_days=EXPORT_DAYS)
         calendars = _calendars(settings)
         if calendars is None:
             raise InputError(

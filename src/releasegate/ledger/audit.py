@@ -975,7 +975,9 @@ def exit_code(report: BundleReport, *, trust_bundle_key: bool) -> int:
         )
         return 1
     if report.key_source == "bundle":
-        sys.stderr.write("warning: trusting the bundle's own log key (--insecure-trust-bundle-key)\n")
+        sys.stderr.write(
+            "warning: trusting the bundle's own log key (--insecure-trust-bundle-key)\n"
+        )
     return 0
 
 

@@ -80,6 +80,7 @@ class Checkpoint:
 
 def parse_checkpoint_text(text: str, *, source: str = "checkpoint") -> Checkpoint:
     """Parse checkpoint note text; raise LedgerIntegrityError naming `source` if it is invalid."""
+    # Lines: origin, tree size, root hash, then optional extensions.
     if not text.endswith("\n"):
         raise _checkpoint_error(source, "the checkpoint text does not end with a newline")
     lines = text[:-1].split("\n")
@@ -89,6 +90,7 @@ def parse_checkpoint_text(text: str, *, source: str = "checkpoint") -> Checkpoin
             f"a checkpoint has at least 3 lines (origin, size, root), this one has {len(lines)}",
         )
     origin, size_text, root_text, *extensions = lines
+
     if not origin:
         raise _checkpoint_error(source, "line 1 (origin) is empty")
     if not _TREE_SIZE.fullmatch(size_text):
@@ -99,6 +101,7 @@ def parse_checkpoint_text(text: str, *, source: str = "checkpoint") -> Checkpoin
     size = int(size_text)
     if size > _MAX_TREE_SIZE:
         raise _checkpoint_error(source, f"line 2 (tree size) {size} is above {_MAX_TREE_SIZE}")
+
     try:
         root_hash = base64.b64decode(root_text, validate=True)
     except (binascii.Error, ValueError) as error:
@@ -110,6 +113,7 @@ def parse_checkpoint_text(text: str, *, source: str = "checkpoint") -> Checkpoin
             source,
             f"line 3 (root hash) must be the base64 form of {HASH_SIZE} bytes, got {root_text!r}",
         )
+
     for number, extension in enumerate(extensions, start=4):
         if not extension:
             raise _checkpoint_error(source, f"line {number} (extension) is empty")

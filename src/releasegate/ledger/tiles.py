@@ -15,8 +15,8 @@ Only the rightmost tile of each level can hold fewer than 256, and it grows
 as leaves are appended. Full tiles never change.
 
 Any proof element or root of the tree is a fold of at most 2 log2(n)
-complete nodes, and each node comes from one tile, so a proof reads a
-handful of tiles, which costs O(log n) reads and at most 127 hashes per node.
+complete nodes, and each node comes from one tile. A proof therefore reads a
+handful of tiles: O(log n) reads and at most 127 hashes per node.
 """
 
 from __future__ import annotations

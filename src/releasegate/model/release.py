@@ -73,7 +73,7 @@ class ReleaseManifest(Frozen):
 
 
 class ReleaseStatus(enum.StrEnum):
-    """Where a release stands after its latest gate decision."""
+    """Status of a release after its latest gate decision."""
 
     CREATED = "created"
     PENDING = "pending"

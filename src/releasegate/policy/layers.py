@@ -55,8 +55,8 @@ class CustomPackage:
     """A team's conftest-style package: `deny` and `warn` rules, and optionally `controls`.
 
     `controls` is an object that maps the team's control ids to their title,
-    blocking flag, solution and frameworks; a `deny` message may name one of
-    those ids (or a built-in control id) in its `control` field.
+    blocking flag, solution and frameworks. A `deny` message may name one of
+    those ids, or a built-in control id, in its `control` field.
     """
 
     layer: str

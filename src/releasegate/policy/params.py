@@ -42,7 +42,7 @@ _DIRECTION_TEXT = {
 class Leaf:
     """Declared type and tightening direction of one parameter.
 
-    `minimum` bounds a number from below whoever sets it. `implicit` names the
+    `minimum` bounds a number from below in every layer. `implicit` names the
     parameter whose value applies while this one is unset (a dotted path), so
     a lower layer adding the key is compared with that value.
     """

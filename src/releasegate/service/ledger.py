@@ -143,7 +143,7 @@ def read_private_key(path: Path, *, signature_type: int, what: str) -> SignerKey
     key = SignerKey.from_text(text, source=str(path))
     if key.signature_type != signature_type:
         raise InputError(
-            f"{what} file {path} holds a key of signature type 0x{key.signature_type:02x}, "
+            f"{what} file {path} contains a key of signature type 0x{key.signature_type:02x}, "
             f"but a {what} has type 0x{signature_type:02x}",
             hint="pass the log key to log commands and a witness key to 'ledger cosign'",
         )

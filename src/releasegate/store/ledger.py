@@ -631,8 +631,8 @@ def verify_ledger(
 
     With `parallel`, several processes check a large SQLite ledger. They read
     the committed state, so use it only in a transaction that has not written
-    anything. Returns a report that lists every problem; a damaged
-    ledger never raises.
+    anything. Returns a report: problems found in the stored data are listed
+    in it rather than raised.
     """
     problems = _Problems()
     checks: list[str] = []
