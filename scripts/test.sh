@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install releasegate with its test dependencies into .venv and run the whole suite.
-# The suite needs no server yet: the embedded default is SQLite in a temporary folder.
+# Database tests run on SQLite and on PostgreSQL; the PostgreSQL runs skip with the
+# reason when its binaries are absent (see tests/postgres.py and .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

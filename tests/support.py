@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from releasegate.cli.main import app
@@ -80,9 +82,10 @@ SARIF_HIGH = json.dumps(
 
 
 class Workspace:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, database_url: str | None = None) -> None:
         self.root = root
         self.runner = CliRunner()
+        self.database_url = database_url or f"sqlite:///{root / '.releasegate' / 'releasegate.db'}"
 
     def run(self, *args: str):
         return self.runner.invoke(app, ["--home", str(self.root), *args], catch_exceptions=False)
@@ -96,19 +99,37 @@ class Workspace:
         path.write_text(text, encoding="utf-8")
         return path
 
-    def ledger_size(self) -> int:
-        connection = sqlite3.connect(self.root / ".releasegate" / "releasegate.db")
+    def query(self, statement: str, **params: Any) -> list[Any]:
+        """Run SQL on the workspace's database, SQLite or PostgreSQL, and return its rows."""
+        engine = create_engine(self.database_url, poolclass=NullPool)
         try:
-            return connection.execute("select count(*) from ledger_entries").fetchone()[0]
+            with engine.begin() as connection:
+                result = connection.execute(text(statement), params)
+                return list(result.all()) if result.returns_rows else []
         finally:
-            connection.close()
+            engine.dispose()
+
+    def sql(self, statement: str, **params: Any) -> None:
+        """Change rows behind releasegate's back, as a tampering insider would."""
+        self.query(statement, **params)
+
+    def drop_database(self) -> None:
+        """Lose the whole database, keeping the files of the working folder."""
+        if self.database_url.startswith("sqlite"):
+            (self.root / ".releasegate" / "releasegate.db").unlink()
+        else:
+            self.sql("drop schema public cascade")
+            self.sql("create schema public")
+
+    def ledger_size(self) -> int:
+        return int(self.query("select count(*) from ledger_entries")[0][0])
 
 
 @pytest.fixture
-def ws(tmp_path) -> Workspace:
+def ws(tmp_path, database_url) -> Workspace:
     shutil.copy2(EXAMPLES / "catalog.yaml", tmp_path / "catalog.yaml")
     shutil.copytree(EXAMPLES / "policies", tmp_path / "policies")
-    workspace = Workspace(tmp_path)
+    workspace = Workspace(tmp_path, database_url)
     assert workspace.run("init").exit_code == 0
     return workspace
 

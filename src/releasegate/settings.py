@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from releasegate.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from releasegate.store.db import PoolOptions
 
 ENV_PREFIX = "RELEASEGATE_"
 CONFIG_FILE_NAME = "releasegate.toml"
@@ -30,6 +33,20 @@ class Settings(BaseModel):
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; defaults to a SQLite file in the state folder.",
+    )
+    database_pool_size: int = Field(
+        default=5, gt=0, le=100, description="PostgreSQL connections each process keeps open."
+    )
+    database_statement_timeout_ms: int = Field(
+        default=30_000,
+        gt=0,
+        description="PostgreSQL cancels a statement that runs longer, in milliseconds.",
+    )
+    database_retries: int = Field(
+        default=5,
+        ge=0,
+        le=50,
+        description="Retries of a transaction that lost a serialization conflict or deadlock.",
     )
     blob_dir: Path | None = Field(
         default=None, description="Content-addressed blob folder; defaults to state/blobs."
@@ -72,6 +89,17 @@ class Settings(BaseModel):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.state_dir / 'releasegate.db'}"
+
+    @property
+    def database_options(self) -> PoolOptions:
+        from releasegate.store.db import PoolOptions
+
+        return PoolOptions(
+            pool_size=self.database_pool_size,
+            max_overflow=self.database_pool_size,
+            statement_timeout_ms=self.database_statement_timeout_ms,
+            retries=self.database_retries,
+        )
 
     @property
     def resolved_blob_dir(self) -> Path:

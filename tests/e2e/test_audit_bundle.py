@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -40,13 +39,7 @@ JUNIT = """<?xml version="1.0"?>
 
 
 class Workspace(support.Workspace):
-    """A working folder with direct SQL access and the log's public key."""
-
-    def sql(self, statement: str, *args) -> None:
-        connection = sqlite3.connect(self.root / ".releasegate" / "releasegate.db")
-        with connection:
-            connection.execute(statement, args)
-        connection.close()
+    """A working folder with the log's public key."""
 
     @property
     def log_key(self) -> Path:
@@ -54,10 +47,10 @@ class Workspace(support.Workspace):
 
 
 @pytest.fixture
-def ws(tmp_path) -> Workspace:
+def ws(tmp_path, database_url) -> Workspace:
     shutil.copy2(EXAMPLES / "catalog.yaml", tmp_path / "catalog.yaml")
     shutil.copytree(EXAMPLES / "policies", tmp_path / "policies")
-    workspace = Workspace(tmp_path)
+    workspace = Workspace(tmp_path, database_url)
     result = workspace.run("init")
     assert result.exit_code == 0, result.output
     return workspace
@@ -128,7 +121,7 @@ def test_init_twice_keeps_key(ws):
 
 
 def test_init_refuses_key_without_ledger(ws, tmp_path):
-    (ws.root / ".releasegate" / "releasegate.db").unlink()
+    ws.drop_database()
     result = ws.run("init")
     assert result.exit_code == 2
     assert "exists, but the ledger has no signed checkpoint" in result.output
@@ -215,9 +208,7 @@ def test_key_rotation_keeps_old_checkpoints_valid(ws):
     result, report = ws.json("ledger", "verify", "--checkpoint", str(old))
     assert result.exit_code == 0, report
     assert sorted(report["checkpoint"]["log_keys"]) == sorted([before["key_id"], after["key_id"]])
-    connection = sqlite3.connect(ws.root / ".releasegate" / "releasegate.db")
-    types = [t for (t,) in connection.execute("select entry_type from ledger_entries order by seq")]
-    connection.close()
+    types = [t for (t,) in ws.query("select entry_type from ledger_entries order by seq")]
     assert types[0] == "ledger.key.created"
     assert types[-1] == "ledger.key.rotated"
 
@@ -358,7 +349,11 @@ def test_audit_bundle_rejects_other_log_key(ws, tmp_path):
     bundle = export(ws, make_release(ws))
     other = tmp_path / "other"
     shutil.copy2(EXAMPLES / "catalog.yaml", other.mkdir() or other / "catalog.yaml")
-    assert CliRunner().invoke(app, ["--home", str(other), "init"]).exit_code == 0
+    other_database = f"sqlite:///{other / 'releasegate.db'}"
+    result = CliRunner().invoke(
+        app, ["--home", str(other), "--database-url", other_database, "init"]
+    )
+    assert result.exit_code == 0, result.output
     code, report = verify_offline(bundle, other / ".releasegate" / "ledger" / "log.pub")
     assert code == 1
     manifest = next(c for c in report["checks"] if c["file"] == "manifest.note")

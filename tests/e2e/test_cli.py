@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from typer.testing import CliRunner
 
@@ -160,11 +159,9 @@ def test_cli_ledger_verify_and_tamper(ws):
     assert report["ok"] is True
     assert report["entries"] == 3  # the log key's creation, the release and the evidence
 
-    db = sqlite3.connect(ws.root / ".releasegate" / "releasegate.db")
-    with db:
-        body = db.execute("select body from ledger_entries where seq = 2").fetchone()[0]
-        db.execute("update ledger_entries set body = ? where seq = 2", (body.replace("junit", "junIt", 1),))
-    db.close()
+    body = ws.query("select body from ledger_entries where seq = 2")[0][0]
+    tampered = body.replace("junit", "junIt", 1)
+    ws.sql("update ledger_entries set body = :body where seq = 2", body=tampered)
     result, report = ws.json("ledger", "verify")
     assert result.exit_code == 1
     assert report["ok"] is False
@@ -180,19 +177,12 @@ def test_cli_ledger_show_chain(ws):
     assert [e["index"] for e in chain] == [1, 2, 3]  # entry 0 records the log key
 
 
-def db_execute(ws, statement, *args):
-    connection = sqlite3.connect(ws.root / ".releasegate" / "releasegate.db")
-    with connection:
-        connection.execute(statement, args)
-    connection.close()
-
-
 def test_cli_forged_approval_row_detected(ws):
     release = create(ws)
     attach(ws, release, "junit.xml", JUNIT_PASS)
     attach(ws, release, "scan.sarif", SARIF_CLEAN)
     assert ws.run("approve", release, "--as", "bob").exit_code == 0
-    db_execute(ws, "update approvals set approver = 'dana' where release_id = ?", release)
+    ws.sql("update approvals set approver = 'dana' where release_id = :r", r=release)
     result = ws.run("gate", release)
     assert result.exit_code == 1
     assert "stored approver 'dana' differs from the ledger's 'bob'" in result.output
@@ -207,7 +197,7 @@ def test_cli_widened_exception_scope_detected(ws):
         "--justification", "j", "--compensating", "c", "--expires-in", "7d", "--as", "alice",
     )
     assert ws.run("exception", "approve", exception["id"], "--as", "dana").exit_code == 0
-    db_execute(ws, "update exceptions set finding = 'B602' where id = ?", exception["id"])
+    ws.sql("update exceptions set finding = 'B602' where id = :id", id=exception["id"])
     result = ws.run("gate", release)
     assert result.exit_code == 1
     assert f"exception {exception['id']}: stored scope" in result.output
@@ -216,7 +206,7 @@ def test_cli_widened_exception_scope_detected(ws):
 def test_cli_swapped_evidence_facts_detected(ws):
     release = create(ws)
     attach(ws, release, "junit.xml", JUNIT_PASS)
-    db_execute(ws, "update evidence set facts_sha256 = ? where release_id = ?", "0" * 64, release)
+    ws.sql("update evidence set facts_sha256 = :f where release_id = :r", f="0" * 64, r=release)
     result = ws.run("gate", release)
     assert result.exit_code == 1
     assert "stored facts_sha256" in result.output

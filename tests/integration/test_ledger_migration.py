@@ -73,8 +73,8 @@ def write_old_entries(database: Database, count: int, *, head_root: str | None =
     return computed
 
 
-def test_migration_fills_tiles_and_ledger_verifies(tmp_path):
-    database = Database(f"sqlite:///{tmp_path / 'old.db'}")
+def test_migration_fills_tiles_and_ledger_verifies(new_database_url):
+    database = Database(new_database_url("old", empty=True))
     upgrade(database, "0001")
     expected_root = write_old_entries(database, 700)
     upgrade(database, "head")
@@ -91,8 +91,8 @@ def test_migration_fills_tiles_and_ledger_verifies(tmp_path):
     database.dispose()
 
 
-def test_migration_rejects_ledger_that_does_not_match_head(tmp_path):
-    database = Database(f"sqlite:///{tmp_path / 'bad.db'}")
+def test_migration_rejects_ledger_that_does_not_match_head(new_database_url):
+    database = Database(new_database_url("bad", empty=True))
     upgrade(database, "0001")
     write_old_entries(database, 10, head_root="00" * 32)
     with pytest.raises(

@@ -1,10 +1,11 @@
-"""The ledger on a real SQLite file: appends, checkpoints and tamper detection."""
+"""The ledger on a real database, SQLite and PostgreSQL: appends, checkpoints and tampering."""
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from releasegate.errors import ConfigurationError
 from releasegate.ledger.canonical import canonical_json
@@ -32,8 +33,8 @@ KEY = SignerKey(name=ORIGIN, signature_type=TYPE_ED25519, seed=bytes(range(32)))
 
 
 @pytest.fixture
-def database(tmp_path):
-    db = Database(f"sqlite:///{tmp_path / 'ledger.db'}")
+def database(database_url):
+    db = Database(database_url)
     db.initialise()
     register_checkpoint_signer(db.engine, lambda: CheckpointSigner([KEY]))
     yield db
@@ -56,19 +57,19 @@ def verify(session, **options):
     return verify_ledger(session, log_keys=[KEY.verifier], origin=ORIGIN, **options)
 
 
-def bodies(database):
-    connection = sqlite3.connect(database.url.removeprefix("sqlite:///"))
+def sql(database, statement, **params):
+    """Run SQL on its own connection, outside releasegate's sessions; return the rows."""
+    engine = create_engine(database.url, poolclass=NullPool)
     try:
-        return [b for (b,) in connection.execute("select body from ledger_entries order by seq")]
+        with engine.begin() as connection:
+            result = connection.execute(text(statement), params)
+            return list(result.all()) if result.returns_rows else []
     finally:
-        connection.close()
+        engine.dispose()
 
 
-def sql(database, statement, *args):
-    connection = sqlite3.connect(database.url.removeprefix("sqlite:///"))
-    with connection:
-        connection.execute(statement, args)
-    connection.close()
+def bodies(database):
+    return [b for (b,) in sql(database, "select body from ledger_entries order by seq")]
 
 
 def test_ledger_root_matches_merkle_root(database):
@@ -99,13 +100,13 @@ def test_ledger_one_checkpoint_per_transaction(database):
     )
 
 
-def test_ledger_batch_append_equals_single_appends(database, tmp_path):
+def test_ledger_batch_append_equals_single_appends(database, new_database_url):
     entries = [NewEntry("test.entry", "rel-1", {"n": n}, AT) for n in range(600)]
     with database.transaction() as session:
         appended = append_entries(session, entries)
     assert [e.index for e in appended] == list(range(600))
 
-    other = Database(f"sqlite:///{tmp_path / 'other.db'}")
+    other = Database(new_database_url("other"))
     other.initialise()
     register_checkpoint_signer(other.engine, lambda: CheckpointSigner([KEY]))
     for entry in entries:
@@ -129,8 +130,8 @@ def test_ledger_rollback_leaves_no_entry_and_no_checkpoint(database):
         assert verify(session).ok
 
 
-def test_ledger_append_without_signer_rejected(tmp_path):
-    bare = Database(f"sqlite:///{tmp_path / 'bare.db'}")
+def test_ledger_append_without_signer_rejected(new_database_url):
+    bare = Database(new_database_url("bare"))
     bare.initialise()
     with (
         pytest.raises(
@@ -144,8 +145,8 @@ def test_ledger_append_without_signer_rejected(tmp_path):
     bare.dispose()
 
 
-def test_ledger_failing_signer_rolls_back(tmp_path):
-    broken = Database(f"sqlite:///{tmp_path / 'broken.db'}")
+def test_ledger_failing_signer_rolls_back(new_database_url):
+    broken = Database(new_database_url("broken"))
     broken.initialise()
 
     def provider():
@@ -183,7 +184,7 @@ def test_ledger_one_byte_change_named(database):
     tampered = body.replace('"n":3', '"n":4')
     assert len(tampered) == len(body)
     assert tampered != body
-    sql(database, "update ledger_entries set body = ? where seq = 3", tampered)
+    sql(database, "update ledger_entries set body = :b where seq = 3", b=tampered)
     with database.transaction() as session:
         report = verify(session)
     assert not report.ok
@@ -196,12 +197,12 @@ def test_ledger_every_byte_of_an_entry_is_covered(database):
     body = bodies(database)[1]
     for position in range(len(body)):
         changed = body[:position] + ("x" if body[position] != "x" else "y") + body[position + 1 :]
-        sql(database, "update ledger_entries set body = ? where seq = 1", changed)
+        sql(database, "update ledger_entries set body = :b where seq = 1", b=changed)
         with database.transaction() as session:
             report = verify(session)
         assert not report.ok, f"change at byte {position} went unnoticed"
         assert report.problems[0].startswith("entry 1"), report.problems[0]
-    sql(database, "update ledger_entries set body = ? where seq = 1", body)
+    sql(database, "update ledger_entries set body = :b where seq = 1", b=body)
     with database.transaction() as session:
         assert verify(session).ok
 
@@ -213,9 +214,9 @@ def test_ledger_rewritten_hash_still_fails_on_root(database):
     new_body = canonical_json(body)
     sql(
         database,
-        "update ledger_entries set body = ?, leaf_hash = ? where seq = 2",
-        new_body.decode(),
-        leaf_hash(new_body).hex(),
+        "update ledger_entries set body = :b, leaf_hash = :h where seq = 2",
+        b=new_body.decode(),
+        h=leaf_hash(new_body).hex(),
     )
     with database.transaction() as session:
         report = verify(session)
@@ -298,8 +299,8 @@ def test_ledger_parallel_verify_matches_sequential(database, monkeypatch):
     body = bodies(database)[2900]
     sql(
         database,
-        "update ledger_entries set body = ? where seq = 2900",
-        body.replace('"n":2900', '"n":2901'),
+        "update ledger_entries set body = :b where seq = 2900",
+        b=body.replace('"n":2900', '"n":2901'),
     )
     with database.transaction() as session:
         sequential = verify(session)

@@ -1,6 +1,6 @@
 """Random tampering with a stored ledger: every change is detected.
 
-Each trial changes a small SQLite ledger inside a transaction, runs the
+Each trial changes a small ledger (SQLite and PostgreSQL) inside a transaction, runs the
 verifier on the changed state, and rolls the change back. Attackers who
 only edit rows must be caught by `ledger verify` alone. Attackers who also
 rebuild the tree, delete the newer checkpoints, or even hold the log key
@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import BACKENDS, fresh_database_url
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -42,10 +43,10 @@ BATCHES = (1, 4, 2, 7, 1, 3, 5, 2, 6, 1)  # 32 entries in 10 transactions
 TRIALS_PER_KIND = 300
 
 
-@pytest.fixture(scope="module")
-def ledger(tmp_path_factory) -> Iterator[tuple[Database, OpenedCheckpoint]]:
-    path = tmp_path_factory.mktemp("tamper") / "ledger.db"
-    database = Database(f"sqlite:///{path}")
+@pytest.fixture(scope="module", params=BACKENDS)
+def ledger(request, tmp_path_factory) -> Iterator[tuple[Database, OpenedCheckpoint]]:
+    folder = tmp_path_factory.mktemp("tamper")
+    database = Database(fresh_database_url(request, request.param, folder, "ledger"))
     database.initialise()
     register_checkpoint_signer(database.engine, lambda: CheckpointSigner([KEY]))
     index = 0

@@ -54,6 +54,18 @@ class _State:
 
     overrides: ClassVar[dict[str, Any]] = {}
     home: ClassVar[Path | None] = None
+    opened: ClassVar[list[Application]] = []
+
+
+def _opened(application: Application) -> Application:
+    """Remember an application so that its database connections close with the command."""
+    _State.opened.append(application)
+    return application
+
+
+def _close_opened() -> None:
+    while _State.opened:
+        _State.opened.pop().close()
 
 
 def _application() -> Application:
@@ -61,7 +73,7 @@ def _application() -> Application:
     from releasegate.settings import load_settings
 
     settings = load_settings(home=_State.home, overrides=_State.overrides)
-    application = Application(settings)
+    application = _opened(Application(settings))
     application.database.require_schema()
     return application
 
@@ -84,6 +96,7 @@ def _fail(error: ReleasegateError, output: OutputFormat = OutputFormat.TABLE) ->
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     home: Annotated[
         Path | None,
         typer.Option(help="Working folder (default: current folder or RELEASEGATE_HOME)."),
@@ -101,6 +114,7 @@ def main(
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 0,
 ) -> None:
     """Release control plane for regulated finance."""
+    ctx.call_on_close(_close_opened)
     _State.home = home
     _State.overrides = {
         "database_url": database_url,
@@ -126,7 +140,7 @@ def init(
 
     try:
         settings = load_settings(home=_State.home, overrides=_State.overrides)
-        application = Application(settings)
+        application = _opened(Application(settings))
         application.settings.state_dir.mkdir(parents=True, exist_ok=True)
         application.database.initialise()
         ledger_key = initialise_ledger(application)
@@ -708,6 +722,12 @@ from releasegate.cli.policy import controls_app, decision_app, policy_app  # noq
 app.add_typer(policy_app, name="policy")
 app.add_typer(controls_app, name="controls")
 app.add_typer(decision_app, name="decision")
+
+# database --------------------------------------------------------------------
+
+from releasegate.cli.db import db_app  # noqa: E402
+
+app.add_typer(db_app, name="db")
 
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h

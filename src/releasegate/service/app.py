@@ -27,7 +27,7 @@ class Application:
         from releasegate.service.ledger import attach_checkpoint_signer
         from releasegate.store.db import Database
 
-        database = Database(self.settings.resolved_database_url)
+        database = Database(self.settings.resolved_database_url, self.settings.database_options)
         attach_checkpoint_signer(database, self.settings)
         return database
 

@@ -235,9 +235,19 @@ def write_checkpoint(session: Session, signer: CheckpointSigner | None = None) -
 def _head(session: Session) -> LedgerHeadRow:
     head = session.get(LedgerHeadRow, _HEAD_ID, with_for_update=True)
     if head is None:
-        head = LedgerHeadRow(id=_HEAD_ID, size=0, root_hash=EMPTY_ROOT.hex(), frontier_json="[]")
-        session.add(head)
-        session.flush()
+        # Two first appends may race here: the loser's insert does nothing, and
+        # it then waits for the winner's lock on the row.
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(
+            dialect.insert(LedgerHeadRow)
+            .values(id=_HEAD_ID, size=0, root_hash=EMPTY_ROOT.hex(), frontier_json="[]")
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        head = session.get(LedgerHeadRow, _HEAD_ID, with_for_update=True, populate_existing=True)
+        if head is None:
+            raise LedgerIntegrityError("the ledger head row could not be created")
     return head
 
 
