@@ -318,7 +318,8 @@ class Database:
                 if attempt > self.options.retries:
                     log.error("%s gave up after %d retries: %s", name, attempt - 1, reason)
                     raise ConfigurationError(
-                        f"{name} failed {attempt} times on a {reason} with other writers",
+                        f"{name} lost {attempt} attempt{'s' if attempt > 1 else ''} to a "
+                        f"{reason} with other writers",
                         hint="retry later; if it persists, look for long transactions on the "
                         "database",
                     ) from exc
