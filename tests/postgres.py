@@ -69,7 +69,8 @@ class LocalCluster:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     @classmethod
-    def start(cls, bin_dir: Path) -> LocalCluster:
+    def start(cls, bin_dir: Path, *, durable: bool = False) -> LocalCluster:
+        """Start a cluster; without `durable` it skips fsync, which tests do not need."""
         root = Path(tempfile.mkdtemp(prefix="releasegate-pg-"))
         root.chmod(0o755)
         cluster = cls(root=root, port=_free_port(), bin_dir=bin_dir)
@@ -85,10 +86,14 @@ class LocalCluster:
             check=True,
             capture_output=True,
         )
-        options = (
-            f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1"
+        if durable:
+            options += " -c shared_buffers=1GB -c max_wal_size=4GB"
+        else:
+            options += (
+                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                "-c max_connections=200"
+            )
         subprocess.run(
             _as_postgres(
                 [str(bin_dir / "pg_ctl"), "-D", str(cluster.data), "-l", str(root / "server.log"),

@@ -18,6 +18,8 @@ from releasegate.cli.main import app
 from releasegate.errors import ConfigurationError
 from releasegate.store.db import MIGRATIONS_DIR, Database, PoolOptions
 
+HEAD = "3f9b2c7d41e8"
+
 
 def cli(tmp_path, url, *args):
     result = CliRunner().invoke(
@@ -52,7 +54,7 @@ def test_db_check_reports_database_at_head(tmp_path, database_url):
     assert report["ok"] is True
     assert report["reachable"] is True
     assert report["dialect"] == ("sqlite" if database_url.startswith("sqlite") else "postgresql")
-    assert report["revision"] == report["head"] == ["0002"]
+    assert report["revision"] == report["head"] == [HEAD]
     assert report["pending"] == []
 
 
@@ -62,13 +64,13 @@ def test_outdated_schema_refused_until_db_upgrade(tmp_path, new_database_url):
 
     refused = cli(tmp_path, url, "release", "list")
     assert refused.exit_code == 2
-    assert "is at revision 0001, not at 0002; 1 migration(s) pending" in refused.output
+    assert f"is at revision 0001, not at {HEAD}; 2 migration(s) pending" in refused.output
     assert "run 'releasegate db upgrade'" in refused.output
 
     check = cli(tmp_path, url, "db", "check", "--output", "json")
     assert check.exit_code == 1
     report = json.loads(check.stdout)
-    assert report["pending"] == ["0002"]
+    assert report["pending"] == ["0002", HEAD]
     assert report["ok"] is False
     assert "run 'releasegate db upgrade'" in report["problem"]
 
@@ -77,8 +79,8 @@ def test_outdated_schema_refused_until_db_upgrade(tmp_path, new_database_url):
     assert json.loads(upgraded.stdout) == {
         "database": json.loads(upgraded.stdout)["database"],
         "previous_revision": ["0001"],
-        "revision": ["0002"],
-        "applied": ["0002"],
+        "revision": [HEAD],
+        "applied": ["0002", HEAD],
     }
     assert cli(tmp_path, url, "db", "check").exit_code == 0
     listed = cli(tmp_path, url, "release", "list", "--output", "json")

@@ -34,6 +34,10 @@ class Base(DeclarativeBase):
 
 class ReleaseRow(Base):
     __tablename__ = "releases"
+    __table_args__ = (
+        Index("ix_releases_created", "created_at", "id"),
+        Index("ix_releases_service_created", "service", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     service: Mapped[str] = mapped_column(String(63), index=True)
