@@ -15,7 +15,7 @@ from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from releasegate.cli.main import app
-from releasegate.errors import ConfigurationError
+from releasegate.errors import ConfigurationError, ConflictError
 from releasegate.store.db import MIGRATIONS_DIR, Database, PoolOptions
 
 HEAD = "3f9b2c7d41e8"
@@ -198,8 +198,9 @@ def test_serialization_failure_retried_and_logged(pg_url, caplog):
     # The first attempt read 0 and lost; the retry read the other writer's 100.
     assert attempts == [1, 2]
     assert result == stored == 101
-    [message] = [r.getMessage() for r in caplog.records]
-    assert message.startswith("counter update hit a serialization failure; retry 1 of 3 in ")
+    rolled_back, retry = [r.getMessage() for r in caplog.records]
+    assert rolled_back == "a transaction was rolled back after a serialization failure"
+    assert retry.startswith("counter update hit a serialization failure; retry 1 of 3 in ")
 
 
 def test_serialization_failure_gives_up_after_retries(pg_url, caplog):
@@ -222,3 +223,16 @@ def test_serialization_failure_gives_up_after_retries(pg_url, caplog):
     assert [r.getMessage() for r in caplog.records] == [
         "counter update gave up after 0 retries: serialization failure"
     ]
+
+
+def test_lost_conflict_without_retry_is_clear_error(pg_url):
+    execute(pg_url, "create table counter (id int primary key, value int not null)")
+    execute(pg_url, "insert into counter values (1, 0)")
+    database = Database(pg_url)
+    work = conflicting_update(pg_url, [])
+    with pytest.raises(
+        ConflictError,
+        match="the change was rolled back after a serialization failure with another writer",
+    ), database.transaction() as session:
+        work(session)
+    database.dispose()

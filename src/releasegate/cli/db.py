@@ -67,7 +67,7 @@ def upgrade(output: OutputOption = OutputFormat.TABLE) -> None:
 
 @db_app.command("check")
 def check(output: OutputOption = OutputFormat.TABLE) -> None:
-    """Check that the database answers and that its schema is at the newest revision.
+    """Check that the database is reachable and that its schema is at the newest revision.
 
     Exit 0 when it is, 1 when migrations are pending or the schema is newer
     than this version, 2 when the database cannot be reached.

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from releasegate.errors import ConfigurationError
+from releasegate.errors import ConfigurationError, ConflictError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -132,7 +132,7 @@ def upgrade_schema(engine: Engine) -> None:
 
 @dataclass(frozen=True)
 class SchemaStatus:
-    """Where a database's schema stands against the migrations of this version."""
+    """The revisions a database's schema is at, compared with the migrations of this version."""
 
     current: tuple[str, ...]
     heads: tuple[str, ...]
@@ -153,7 +153,6 @@ def schema_status(engine: Engine) -> SchemaStatus:
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -165,16 +164,18 @@ def schema_status(engine: Engine) -> SchemaStatus:
     unknown = tuple(revision for revision in current if revision not in known)
     if unknown:
         return SchemaStatus(current=current, heads=heads, unknown=unknown)
-    try:
-        upper = "heads"
-        lower = current if current else None
-        pending_revisions = [
-            revision.revision
-            for revision in script.iterate_revisions(upper, lower or "base")
-        ]
-    except CommandError:
-        pending_revisions = []
-    return SchemaStatus(current=current, heads=heads, pending=tuple(reversed(pending_revisions)))
+    applied = {
+        revision.revision
+        for head in current
+        for revision in script.iterate_revisions(head, "base")
+    }
+    # walk_revisions lists the newest first; pending migrations run oldest first.
+    pending = tuple(
+        revision.revision
+        for revision in reversed(list(script.walk_revisions()))
+        if revision.revision not in applied
+    )
+    return SchemaStatus(current=current, heads=heads, pending=pending)
 
 
 def schema_is_current(engine: Engine) -> bool:
@@ -239,7 +240,7 @@ class Database:
             ) from exc
 
     def status(self) -> SchemaStatus:
-        """The schema's revisions; raises ConfigurationError if the database is unreachable."""
+        """Read the schema's revisions; raise ConfigurationError if the database is unreachable."""
         path = sqlite_path(self.url)
         if path is not None and not path.is_file():
             raise ConfigurationError(
@@ -303,17 +304,17 @@ class Database:
         the session. After `options.retries` retries the last error is raised
         as a ConfigurationError naming the conflict.
         """
-        from sqlalchemy.exc import DBAPIError
-
         attempt = 0
         while True:
             try:
                 with self.transaction() as session:
                     return work(session)
-            except DBAPIError as exc:
-                reason = retryable_reason(exc)
+            except ConflictError as conflict:
+                cause = conflict.__cause__
+                reason = retryable_reason(cause) if cause is not None else None
                 if reason is None:
                     raise
+                exc = cause
                 attempt += 1
                 if attempt > self.options.retries:
                     log.error("%s gave up after %d retries: %s", name, attempt - 1, reason)
@@ -339,7 +340,8 @@ class Database:
         """Open one unit of work: commit on success, roll back on any error.
 
         A statement that runs past the statement timeout is logged and raised
-        as a ConfigurationError.
+        as a ConfigurationError, and a lost serialization conflict or deadlock
+        as a ConflictError. `run` retries the latter instead.
         """
         from sqlalchemy.exc import DBAPIError
 
@@ -358,6 +360,14 @@ class Database:
                     f"{self.options.statement_timeout_ms} ms and was cancelled",
                     hint="raise database_statement_timeout_ms or look for locks held by other "
                     "sessions",
+                ) from exc
+            reason = retryable_reason(exc)
+            if reason is not None:
+                log.warning("a transaction was rolled back after a %s", reason)
+                raise ConflictError(
+                    f"the change was rolled back after a {reason} with another writer; "
+                    "nothing was stored",
+                    hint="run the command again",
                 ) from exc
             raise
         finally:
