@@ -21,6 +21,8 @@ The server is the one at --url (a database that can be created and dropped
 there), or a private cluster started from the Debian binaries on 127.0.0.1
 in a temporary folder and stopped at the end.
 
+With --releases 0 only the ledger appends run.
+
 Run: .venv/bin/python benchmarks/postgres.py [--releases N] [--evidence-per-release N]
      [--queries N] [--appends N] [--batch N] [--writers N] [--url URL] [--json]
 """
@@ -406,8 +408,10 @@ def main() -> None:
                 "decisions": args.releases,
             },
         }
-        result["load"] = load(data_url, args.releases, args.evidence_per_release)
-        result["queries"] = time_queries(data_url, args.releases, args.queries)
+        result["load"], result["queries"] = {}, {}
+        if args.releases:
+            result["load"] = load(data_url, args.releases, args.evidence_per_release)
+            result["queries"] = time_queries(data_url, args.releases, args.queries)
 
         single = append_rate(ledger_url, args.single_appends, 1)
         batched = append_rate(ledger_url, args.appends, args.batch)
