@@ -48,3 +48,21 @@ def test_settings_invalid_toml(tmp_path):
 def test_settings_invalid_env_value(tmp_path):
     with pytest.raises(ConfigurationError, match="invalid setting approval_ttl_hours"):
         load_settings(home=tmp_path, environ={"RELEASEGATE_APPROVAL_TTL_HOURS": "soon"})
+
+
+def test_settings_database_options_from_env(tmp_path):
+    env = {
+        "RELEASEGATE_DATABASE_POOL_SIZE": "8",
+        "RELEASEGATE_DATABASE_STATEMENT_TIMEOUT_MS": "1500",
+        "RELEASEGATE_DATABASE_RETRIES": "2",
+    }
+    options = load_settings(home=tmp_path, environ=env).database_options
+    assert options.pool_size == 8
+    assert options.max_overflow == 8
+    assert options.statement_timeout_ms == 1500
+    assert options.retries == 2
+
+
+def test_settings_zero_pool_size_rejected(tmp_path):
+    with pytest.raises(ConfigurationError, match="invalid setting database_pool_size"):
+        load_settings(home=tmp_path, environ={"RELEASEGATE_DATABASE_POOL_SIZE": "0"})
