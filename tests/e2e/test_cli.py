@@ -101,7 +101,7 @@ def test_cli_author_cannot_approve(ws):
     release = create(ws)
     result = ws.run("approve", release, "--as", "Alice")
     assert result.exit_code == 2
-    assert "alice is an author or the requester" in result.output
+    assert "SOD-1: alice (person alice) is the same person as author alice" in result.output
 
 
 def test_cli_invalid_manifest_names_field_and_stores_nothing(ws):
@@ -226,7 +226,7 @@ def test_cli_unknown_identity_cannot_approve(ws):
     release = create(ws)
     result = ws.run("approve", release, "--as", "mallory")
     assert result.exit_code == 2
-    assert "mallory is not a member of any catalog group" in result.output
+    assert "SOD-3: mallory is not a known identity" in result.output
 
 
 def test_cli_exception_approver_must_hold_role(ws):

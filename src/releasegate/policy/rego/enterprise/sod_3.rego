@@ -96,7 +96,7 @@ violation contains {"msg": msg, "pending": true} if {
 	msg := text.join([
 		"a ", tier, " release needs ", minimum,
 		" approvers who hold an approval role and are neither authors nor the requester, and has ",
-		approver_count,
+		approver_count, _collision_note,
 	])
 }
 
@@ -130,3 +130,7 @@ violation contains {"msg": msg} if {
 	some approval in approvals.rejections
 	msg := text.join(["rejected by ", approval.approver, " (approval ", object.get(approval, "id", null), ")"])
 }
+
+_collision_note := text.join([" (", concat("; ", sort(approvals.alias_collisions)), ")"]) if {
+	count(approvals.alias_collisions) > 0
+} else := ""
