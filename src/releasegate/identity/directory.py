@@ -140,9 +140,7 @@ class IdentityDirectory:
         if person is None:
             return ()
         keys = set(person.aliases) | {person.id}
-        return tuple(
-            g.name for g in catalog.groups if any(normalize(m) in keys for m in g.members)
-        )
+        return tuple(g.name for g in catalog.groups if any(normalize(m) in keys for m in g.members))
 
     def roles_of(self, catalog: Catalog, alias: str, service: str | None) -> tuple[str, ...]:
         """Approval roles of `alias` for `service`, then the person's global roles."""

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from releasegate.clock import rfc3339
+from releasegate.identity.chain import participants
+from releasegate.identity.directory import IdentityDirectory, build_directory
 from releasegate.model import (
     Approval,
     EvidenceRecord,
@@ -17,8 +19,6 @@ from releasegate.model import (
     ScanRun,
     TestReport,
 )
-from releasegate.identity.chain import participants
-from releasegate.identity.directory import IdentityDirectory, build_directory
 from releasegate.model.service import Catalog, Service
 
 
@@ -91,7 +91,6 @@ def build_input(
         directory = build_directory(catalog)
     chain = participants(manifest, directory)
     service = catalog.service(manifest.service)
-    cab = catalog.group(catalog.cab_group) if catalog.cab_group else None
 
     test_reports: list[dict[str, Any]] = []
     scans: list[dict[str, Any]] = []

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from releasegate.clock import rfc3339
 from releasegate.errors import InputError, PermissionDeniedError
-from releasegate.model import Approval, ApprovalDecision
 from releasegate.identity.chain import conflicts_of, describe_collision, participants
+from releasegate.model import Approval, ApprovalDecision
 from releasegate.model.common import Identity
 from releasegate.service.app import Application
 from releasegate.service.ids import new_id

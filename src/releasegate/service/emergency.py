@@ -142,9 +142,7 @@ def list_reviews(
     return [r for r in reviews if state is None or r.state == state]
 
 
-def complete_review(
-    app: Application, review_id: str, *, reviewer: str, findings: str
-) -> Review:
+def complete_review(app: Application, review_id: str, *, reviewer: str, findings: str) -> Review:
     """Record the review; its requester and the release's authors may not hold it alone."""
     identity = parse_identity(reviewer, source="--as")
     if not findings.strip():
@@ -158,7 +156,8 @@ def complete_review(
         row = session.get(EmergencyReviewRow, review_id, with_for_update=True)
         if row is None:
             raise NotFoundError(
-                f"review {review_id!r} not found", hint="list reviews with 'releasegate review list'"
+                f"review {review_id!r} not found",
+                hint="list reviews with 'releasegate review list'",
             )
         if row.completed_at is not None:
             raise ConflictError(

@@ -27,6 +27,7 @@ from releasegate.service.audit import store_policy_files
 from releasegate.service.emergency import open_review, release_records, review_deadline
 from releasegate.service.evidence import load_evidence
 from releasegate.service.exceptions import exceptions_in_scope
+from releasegate.service.governance import check_governed_files
 from releasegate.service.ids import new_id
 from releasegate.service.integrity import check_release_facts
 from releasegate.service.releases import get_release
@@ -83,6 +84,7 @@ def evaluate_gate(
     release = get_release(app, release_id)
     with app.database.transaction() as session:
         check_release_facts(session, release.id)
+    check_governed_files(app)
     evidence = load_evidence(app, release.id)
     approvals = list_approvals(app, release.id)
     exceptions = exceptions_in_scope(app, service=release.manifest.service, release_id=release.id)

@@ -43,13 +43,13 @@ def upgrade() -> None:
         _ts("created_at"),
         _ts("expires_at"),
         _ts("revoked_at", nullable=True),
-        _ts("last_used_at", nullable=True),
     )
     op.create_table(
         "release_attestations",
         sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("release_id", sa.String(64), sa.ForeignKey("releases.id"), nullable=False,
-                  index=True),
+        sa.Column(
+            "release_id", sa.String(64), sa.ForeignKey("releases.id"), nullable=False, index=True
+        ),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("identity", sa.String(200), nullable=False),
@@ -60,8 +60,9 @@ def upgrade() -> None:
     op.create_table(
         "emergency_reviews",
         sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("release_id", sa.String(64), sa.ForeignKey("releases.id"), nullable=False,
-                  unique=True),
+        sa.Column(
+            "release_id", sa.String(64), sa.ForeignKey("releases.id"), nullable=False, unique=True
+        ),
         sa.Column("service", sa.String(63), nullable=False, index=True),
         sa.Column("requester", sa.String(200), nullable=False),
         _ts("deployed_at"),
