@@ -252,7 +252,7 @@ def test_cli_author_cannot_approve_waiver_of_own_release(ws):
     )
     result = ws.run("exception", "approve", exception["id"], "--as", "dana")
     assert result.exit_code == 2
-    assert "dana is an author or the requester of release" in result.output
+    assert "SOD-1: dana (person dana) is the same person as author dana of release" in result.output
 
 
 def test_cli_exception_request_validated_against_policy(ws):
