@@ -153,19 +153,23 @@ def complete_review(app: Application, review_id: str, *, reviewer: str, findings
         )
     now = app.clock()
     with app.database.transaction() as session:
-        row = session.get(EmergencyReviewRow, review_id, with_for_update=True)
-        if row is None:
+        stored = session.get(EmergencyReviewRow, review_id)
+        if stored is None:
             raise NotFoundError(
                 f"review {review_id!r} not found",
                 hint="list reviews with 'releasegate review list'",
             )
+        release_id = stored.release_id
+    release = get_release(app, release_id)
+    directory = app.directory
+    with app.database.transaction() as session:
+        row = session.get(EmergencyReviewRow, review_id, with_for_update=True)
+        assert row is not None  # read above and reviews are never deleted
         if row.completed_at is not None:
             raise ConflictError(
                 f"review {review_id} was already completed by {row.reviewer}",
                 hint="nothing to do",
             )
-        release = get_release(app, row.release_id)
-        directory = app.directory
         found = conflicts_of(identity, participants(release.manifest, directory), directory)
         if found:
             raise PermissionDeniedError(
