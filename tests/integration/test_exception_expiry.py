@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support import DIGEST, JUNIT_PASS, MANIFEST, SARIF_HIGH, ws  # noqa: F401 - fixture
+from support import DIGEST, JUNIT_PASS, MANIFEST, SARIF_HIGH
 
 from releasegate.model import ApprovalDecision
 from releasegate.service.app import Application
@@ -65,7 +65,7 @@ def vul_1(decision):
 
 
 def test_exception_waives_until_the_instant_it_expires(waived):
-    app, clock, release, exception = waived
+    app, clock, release, _ = waived
     clock.now = START + timedelta(hours=24) - timedelta(seconds=1)
     decision = evaluate_gate(app, release.id, "production")
     assert decision.outcome.value == "allow"
@@ -92,7 +92,7 @@ def test_revoked_exception_stops_waiving(waived):
 
 
 def test_register_states_over_time(waived):
-    app, clock, release, exception = waived
+    app, clock, release, _ = waived
     clock.now = START + timedelta(hours=1)
     [entry] = exception_register(app, expiring_within=timedelta(hours=12))
     assert (entry.state, entry.expiring_soon) == ("active", False)
