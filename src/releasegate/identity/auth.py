@@ -31,7 +31,7 @@ class Principal:
     claims: dict[str, Any] = field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
-        """What the ledger records about the credential an action was taken with."""
+        """Return what the ledger records about the credential an action was taken with."""
         return {
             "kind": self.kind,
             "subject": self.identity,

@@ -14,9 +14,9 @@ Format (`apiVersion: releasegate/v1`, `kind: Identities`, default file
         roles: [security, release_manager, auditor, admin]
     issuers: [...]                   # trusted OIDC issuers, see identity.oidc
 
-Every alias is normalized (Unicode NFKC, then case folding, surrounding space
-removed; "Name <address>" reduces to the address) before it is compared, so
-"Alice@Example.COM" and "alice@example.com" are one alias. An alias may belong
+Every alias is normalized before it is compared: Unicode NFKC, then case
+folding, with surrounding space removed, and "Name <address>" reduced to the
+address. So "Alice@Example.COM" and "alice@example.com" are one alias. An alias may belong
 to one person only. Catalog group members that the file does not name become
 people of their own, so a working folder without the file keeps working.
 
@@ -43,7 +43,7 @@ from releasegate.model.service import Catalog
 
 API_VERSION = "releasegate/v1"
 
-# Roles a person holds everywhere, from the directory or the IdP. The
+# Roles that apply to a person everywhere, from the directory or the IdP. The
 # per-service approval roles (engineering, business_control, cab) come from
 # the catalog's owner groups and CAB group instead.
 GLOBAL_ROLES = ("security", "release_manager", "auditor", "admin")

@@ -208,5 +208,5 @@ def _timestamp(claims: dict[str, Any], name: str, issuer: IssuerConfig) -> datet
 
 
 def workload_claims(claims: dict[str, Any]) -> dict[str, Any]:
-    """The claims of a CI workload token that are recorded with what it submits."""
+    """Return the claims of a CI workload token that are recorded with what it submits."""
     return {name: claims[name] for name in WORKLOAD_CLAIMS if name in claims}

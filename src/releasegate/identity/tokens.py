@@ -24,7 +24,7 @@ from releasegate.store.ledger import append_entry
 from releasegate.store.tables import ApiTokenRow
 
 PREFIX = "rgp_"
-# Longest lifetime of a personal token.
+# Maximum lifetime of a personal token.
 MAX_LIFETIME = timedelta(days=365)
 
 

@@ -24,7 +24,7 @@ from releasegate.store.tables import ApprovalRow
 _IDENTITY = TypeAdapter(Identity)
 
 # Roles an approval can be given in: the service's approval roles and the
-# security approver that IAC-8 asks for.
+# security approver that IAC-8 requires.
 APPROVAL_ROLES = ("engineering", "business_control", "cab", "security")
 
 

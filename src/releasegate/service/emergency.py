@@ -3,7 +3,7 @@
 An emergency release that the gate allows for production opens a
 post-release review due `params emergency.review_deadline_hours` (72 hours
 by default) after the decision. The reviews of a service become its
-emergency change register, which control EMG-2 reads; a layer that makes
+emergency change register, which control EMG-2 reads. A layer that makes
 EMG-2 blocking stops the service's next normal release while a review is
 overdue.
 """
@@ -86,7 +86,7 @@ def _review(row: EmergencyReviewRow, now: datetime) -> Review:
 
 
 def review_deadline(app: Application, service: str) -> timedelta:
-    """The review deadline from params, or the review_deadline_hours setting."""
+    """Return the review deadline from params, or the review_deadline_hours setting."""
     hours = (app.policy(service).params.get("emergency") or {}).get("review_deadline_hours")
     if not isinstance(hours, int | float) or hours <= 0:
         hours = app.settings.review_deadline_hours
@@ -205,7 +205,7 @@ def complete_review(app: Application, review_id: str, *, reviewer: str, findings
 
 
 def emergency_register(app: Application, service: str, *, exclude: str) -> dict[str, Any]:
-    """The service's emergency change register as input.evidence.emergency_history."""
+    """Return the service's emergency change register for input.evidence.emergency_history."""
     with app.database.transaction() as session:
         rows = session.scalars(
             select(EmergencyReviewRow)

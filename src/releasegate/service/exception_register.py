@@ -1,7 +1,7 @@
 """The exception register: every exception with its state at one moment.
 
-State is computed from the stored status and the time, at each read, so an
-exception that expired a second ago is listed and applied as expired; no
+State is computed from the stored status and the time at each read, so an
+exception that expired a second ago is listed and applied as expired. No
 cached state outlives it.
 """
 
