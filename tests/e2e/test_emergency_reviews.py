@@ -265,3 +265,24 @@ def test_review_on_time_does_not_block(folder):
     assert support.control(decision, "EMG-2")["outcome"] == "pass"
     _, reviews = folder.json("review", "list")
     assert [r["state"] for r in reviews] == ["completed"]
+
+
+def test_review_completed_outside_releasegate_stops_gate(folder):
+    import sqlite3
+
+    emergency, _ = ship_emergency(folder)
+    folder.clock.now = datetime(2026, 12, 9, 10, 0, tzinfo=UTC)
+    connection = sqlite3.connect(folder.root / ".releasegate" / "releasegate.db")
+    with connection:
+        connection.execute(
+            "update emergency_reviews set reviewer = 'erin', completed_at = due_at, "
+            "findings = 'none'"
+        )
+    connection.close()
+    normal = release(folder, manifest("normal", version="1.0.1"), approvers=("bob", "dana"))
+    result = folder.run("gate", normal)
+    assert result.exit_code == 1
+    assert "differs from its ledger entry; the row was changed outside releasegate" in " ".join(
+        result.output.split()
+    )
+    assert f"of emergency release {emergency}" in " ".join(result.output.split())

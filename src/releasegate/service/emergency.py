@@ -18,14 +18,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from releasegate.clock import rfc3339
-from releasegate.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from releasegate.errors import (
+    ConflictError,
+    InputError,
+    LedgerIntegrityError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from releasegate.identity.chain import conflicts_of, describe_collision, participants
 from releasegate.model import ChangeType, Release
 from releasegate.service.app import Application
 from releasegate.service.approvals import parse_identity
 from releasegate.service.ids import new_id
 from releasegate.service.releases import get_release
-from releasegate.store.ledger import append_entry
+from releasegate.store.ledger import append_entry, entries_for
 from releasegate.store.tables import EmergencyReviewRow, ReleaseAttestationRow
 
 # The compensating control releasegate puts in place itself: the gate opens
@@ -347,3 +353,57 @@ def release_records(app: Application, release: Release) -> dict[str, list[dict[s
         "compensating_controls": controls,
         "emergency_history": [register],
     }
+
+
+def check_records(app: Application, release: Release) -> None:
+    """Raise LedgerIntegrityError when a record the gate reads differs from its ledger entry.
+
+    Covers the release's attestations and the reviews of its service's
+    emergency releases: a review marked completed, or a deadline moved, in
+    the database alone would otherwise change EMG-2's result.
+    """
+    with app.database.transaction() as session:
+        recorded: dict[str, dict[str, Any]] = {}
+        attestations = session.scalars(
+            select(ReleaseAttestationRow).where(ReleaseAttestationRow.release_id == release.id)
+        ).all()
+        for entry in entries_for(session, release.id):
+            if entry.entry_type in ("compensating-control.recorded", "deployment.recorded"):
+                recorded[entry.body["data"]["attestation_id"]] = entry.body["data"]
+        for attestation in attestations:
+            data = recorded.get(attestation.id)
+            stored = (attestation.name, attestation.identity, attestation.environment)
+            if data is None or stored != (data["name"], data["identity"], data["environment"]):
+                raise _tampered(f"attestation {attestation.id} of release {release.id}")
+
+        reviews = session.scalars(
+            select(EmergencyReviewRow).where(EmergencyReviewRow.service == release.manifest.service)
+        ).all()
+        for review in reviews:
+            opened: dict[str, Any] | None = None
+            completed: dict[str, Any] | None = None
+            for entry in entries_for(session, review.release_id):
+                data = entry.body["data"]
+                if data.get("review_id") != review.id:
+                    continue
+                if entry.entry_type == "review.opened":
+                    opened = data
+                elif entry.entry_type == "review.completed":
+                    completed = data
+            if opened is None or (rfc3339(review.deployed_at), rfc3339(review.due_at)) != (
+                opened["deployed_at"],
+                opened["due_at"],
+            ):
+                raise _tampered(f"review {review.id} of emergency release {review.release_id}")
+            if (review.completed_at is None) != (completed is None) or (
+                completed is not None and review.reviewer != completed["reviewer"]
+            ):
+                raise _tampered(f"review {review.id} of emergency release {review.release_id}")
+
+
+def _tampered(what: str) -> LedgerIntegrityError:
+    return LedgerIntegrityError(
+        f"{what} differs from its ledger entry; the row was changed outside releasegate",
+        hint="restore the database from backup and investigate; the gate will not decide on "
+        "altered facts",
+    )

@@ -24,7 +24,12 @@ from releasegate.policy.input import build_input
 from releasegate.service.app import Application
 from releasegate.service.approvals import list_approvals
 from releasegate.service.audit import store_policy_files
-from releasegate.service.emergency import open_review, release_records, review_deadline
+from releasegate.service.emergency import (
+    check_records,
+    open_review,
+    release_records,
+    review_deadline,
+)
 from releasegate.service.evidence import load_evidence
 from releasegate.service.exceptions import exceptions_in_scope
 from releasegate.service.governance import check_governed_files
@@ -85,6 +90,7 @@ def evaluate_gate(
     with app.database.transaction() as session:
         check_release_facts(session, release.id)
     check_governed_files(app)
+    check_records(app, release)
     evidence = load_evidence(app, release.id)
     approvals = list_approvals(app, release.id)
     exceptions = exceptions_in_scope(app, service=release.manifest.service, release_id=release.id)
