@@ -157,3 +157,72 @@ def test_edit_outside_governance_stops_the_gate(admins):
         flat(result)
     )
     assert "changed outside governance" in flat(result)
+
+
+def test_workload_token_recorded_with_evidence(admins):
+    """A CI job's OIDC token is verified against a JWKS file; its claims go into the ledger."""
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from support import COMMIT, JUNIT_PASS
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    admins.write("ci-jwks.json", json.dumps({"keys": [{**public, "kid": "ci-1", "alg": "ES256"}]}))
+    admins.write(
+        "identities.yaml",
+        IDENTITIES
+        + "issuers:\n"
+        + "  - {issuer: 'https://ci.acme.example', audience: releasegate, "
+        + "jwks_file: ci-jwks.json, kind: workload}\n",
+    )
+    now = int(time.time())
+    token = jwt.encode(
+        {
+            "iss": "https://ci.acme.example",
+            "aud": "releasegate",
+            "sub": "repo:payments/payments-api:ref:refs/heads/main",
+            "repository": "payments/payments-api",
+            "ref": "refs/heads/main",
+            "workflow": "release",
+            "iat": now,
+            "exp": now + 600,
+        },
+        key,
+        algorithm="ES256",
+        headers={"kid": "ci-1"},
+    )
+    release = create(admins)
+    added = admins.run(
+        "--token",
+        token,
+        "evidence",
+        "add",
+        release,
+        str(admins.write("junit.xml", JUNIT_PASS)),
+        "--commit",
+        COMMIT,
+    )
+    assert added.exit_code == 0, added.output
+    [entry] = [e for e in ledger_entries(admins, release) if e["type"] == "evidence.added"]
+    assert entry["data"]["submitted_by"] == {
+        "kind": "workload",
+        "subject": "repo:payments/payments-api:ref:refs/heads/main",
+        "person": None,
+        "credential": "https://ci.acme.example",
+        "roles": [],
+        "claims": {
+            "repository": "payments/payments-api",
+            "ref": "refs/heads/main",
+            "workflow": "release",
+        },
+    }
+
+    # A workload is no person, so it cannot approve.
+    refused = admins.run("--token", token, "approve", release)
+    assert refused.exit_code == 2
+    assert (
+        "the token identifies the CI workload repo:payments/payments-api:ref:refs/heads/main, "
+        "which is not a person, so it may not approve" in flat(refused)
+    )

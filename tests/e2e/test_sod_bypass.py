@@ -204,7 +204,7 @@ def test_approval_lapses_when_digest_changes(sod):
 
 
 def test_same_person_under_two_aliases_counts_once(sod):
-    """Two approvals by one person count once, and the gate says who collided."""
+    """Two approvals by one person count once, and the gate names who collided."""
     catalog = sod.root / "catalog.yaml"
     # dana is also put on the CAB, so both of her approvals hold a role.
     catalog.write_text(

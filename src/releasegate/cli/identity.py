@@ -45,6 +45,12 @@ def acting_identity(
     token = _main()._State.token
     if token:
         principal = authenticate(application, token)
+        if principal.person is None:
+            raise PermissionDeniedError(
+                f"the token identifies the CI workload {principal.identity}, which is not a "
+                "person, so it may not approve, decide, review or propose",
+                hint="act with a personal API token or your own OIDC token",
+            )
         if as_value is not None:
             directory = application.directory
             same = as_value.casefold() == principal.identity.casefold() or (
