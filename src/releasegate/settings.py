@@ -67,6 +67,19 @@ class Settings(BaseModel):
         description="Calendar YAML file (freezes, windows, legal entities); defaults to "
         "calendars.yaml in the working folder, where an absent file means no calendars.",
     )
+    identities: Path | None = Field(
+        default=None,
+        description="Identity directory YAML file (people, aliases, roles, trusted OIDC "
+        "issuers); defaults to identities.yaml in the working folder, where an absent file "
+        "means every catalog member is a person of their own.",
+    )
+    review_deadline_hours: int = Field(
+        default=72,
+        gt=0,
+        le=8760,
+        description="Default deadline of an emergency change's post-release review, in hours; "
+        "params emergency.review_deadline_hours overrides it.",
+    )
     rollout_duration_minutes: int = Field(
         default=60,
         ge=0,
@@ -117,9 +130,13 @@ class Settings(BaseModel):
     def resolved_calendar(self) -> Path:
         return self.calendar or self.home / "calendars.yaml"
 
+    @property
+    def resolved_identities(self) -> Path:
+        return self.identities or self.home / "identities.yaml"
+
 
 _FIELDS = tuple(name for name in Settings.model_fields if name != "home")
-_PATH_FIELDS = {"blob_dir", "catalog", "policy_dir", "calendar"}
+_PATH_FIELDS = {"blob_dir", "catalog", "policy_dir", "calendar", "identities"}
 
 
 def _from_file(path: Path) -> dict[str, Any]:

@@ -18,7 +18,19 @@ from releasegate.cli.main import app
 from releasegate.errors import ConfigurationError, ConflictError
 from releasegate.store.db import MIGRATIONS_DIR, Database, PoolOptions
 
-HEAD = "3f9b2c7d41e8"
+
+
+def _migration_chain() -> list[str]:
+    """Revision ids from the first migration to head, read from the migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+
+
+CHAIN = _migration_chain()
+HEAD = CHAIN[-1]
+AFTER_FIRST = CHAIN[1:]
 
 
 def cli(tmp_path, url, *args):
@@ -64,13 +76,13 @@ def test_outdated_schema_refused_until_db_upgrade(tmp_path, new_database_url):
 
     refused = cli(tmp_path, url, "release", "list")
     assert refused.exit_code == 2
-    assert f"is at revision 0001, not at {HEAD}; 2 migration(s) pending" in refused.output
+    assert f"is at revision 0001, not at {HEAD}; {len(AFTER_FIRST)} migration(s) pending" in refused.output
     assert "run 'releasegate db upgrade'" in refused.output
 
     check = cli(tmp_path, url, "db", "check", "--output", "json")
     assert check.exit_code == 1
     report = json.loads(check.stdout)
-    assert report["pending"] == ["0002", HEAD]
+    assert report["pending"] == AFTER_FIRST
     assert report["ok"] is False
     assert "run 'releasegate db upgrade'" in report["problem"]
 
@@ -80,7 +92,7 @@ def test_outdated_schema_refused_until_db_upgrade(tmp_path, new_database_url):
         "database": json.loads(upgraded.stdout)["database"],
         "previous_revision": ["0001"],
         "revision": [HEAD],
-        "applied": ["0002", HEAD],
+        "applied": AFTER_FIRST,
     }
     assert cli(tmp_path, url, "db", "check").exit_code == 0
     listed = cli(tmp_path, url, "release", "list", "--output", "json")

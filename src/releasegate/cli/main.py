@@ -55,6 +55,7 @@ class _State:
     overrides: ClassVar[dict[str, Any]] = {}
     home: ClassVar[Path | None] = None
     opened: ClassVar[list[Application]] = []
+    token: ClassVar[str | None] = None
 
 
 def _opened(application: Application) -> Application:
@@ -112,10 +113,20 @@ def main(
         Path | None, typer.Option(help="Calendar YAML file (freezes, windows, legal entities).")
     ] = None,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 0,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="RELEASEGATE_TOKEN",
+            show_envvar=True,
+            help="Credential of the acting identity: a personal API token or an OIDC ID "
+            "token. When given, commands act as its identity instead of --as.",
+        ),
+    ] = None,
 ) -> None:
     """Release control plane for regulated finance."""
     ctx.call_on_close(_close_opened)
     _State.home = home
+    _State.token = token
     _State.overrides = {
         "database_url": database_url,
         "catalog": catalog,
@@ -356,7 +367,15 @@ def evidence_add(
     from releasegate.service.evidence import add_evidence
 
     try:
-        record = add_evidence(_application(), release_id, path, format=format, commit=commit)
+        application = _application()
+        submitted_by = None
+        if _State.token:
+            from releasegate.identity.auth import authenticate
+
+            submitted_by = authenticate(application, _State.token).record()
+        record = add_evidence(
+            application, release_id, path, format=format, commit=commit, submitted_by=submitted_by
+        )
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -384,26 +403,48 @@ def evidence_add(
 @app.command()
 def approve(
     release_id: Annotated[str, typer.Argument(help="Release id.")],
-    identity: Annotated[str, typer.Option("--as", help="Identity of the approver.")],
+    identity: Annotated[
+        str | None,
+        typer.Option("--as", help="Identity of the approver; taken from --token when given."),
+    ] = None,
     reject: Annotated[bool, typer.Option("--reject", help="Record a rejection instead.")] = False,
     comment: Annotated[str | None, typer.Option(help="Free-text comment.")] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(help="Role the approval is given in: engineering, business_control, cab "
+                     "or security (needed when the approver holds several)."),
+    ] = None,
+    digest: Annotated[
+        list[str] | None,
+        typer.Option(help="Artifact digest the approver reviewed (repeat for each); must be "
+                     "the release's digests."),
+    ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Approve (or reject) a release as an identity.
 
-    NOTE: without the HTTP API the identity is taken from --as as given; the
+    NOTE: without --token the identity is taken from --as as given; the
     embedded mode trusts the operator of the working folder.
     """
+    from releasegate.cli.identity import acting_identity
     from releasegate.model import ApprovalDecision
     from releasegate.service.approvals import record_approval
 
     decision = ApprovalDecision.REJECT if reject else ApprovalDecision.APPROVE
     try:
         application = _application()
+        who, credential = acting_identity(application, identity)
         approval = record_approval(
-            application, release_id, approver=identity, decision=decision, comment=comment
+            application,
+            release_id,
+            approver=who,
+            decision=decision,
+            comment=comment,
+            role=role,
+            digests=None if digest is None else tuple(digest),
+            authenticated=credential,
         )
-        groups = application.catalog.groups_of(approval.approver)
+        groups = application.directory.groups_of(application.catalog, approval.approver)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -412,12 +453,13 @@ def approve(
     console.print(
         table(
             f"{approval.decision.value} recorded",
-            ["approval", "release", "approver", "groups", "policy revision", "expires"],
+            ["approval", "release", "approver", "role", "groups", "policy revision", "expires"],
             [
                 [
                     approval.id,
                     approval.release_id,
                     approval.approver,
+                    approval.role or "(none)",
                     ", ".join(groups) or "(none)",
                     approval.policy_revision[:12],
                     approval.expires_at.isoformat(timespec="minutes"),
@@ -479,7 +521,6 @@ _EXCEPTION_COLUMNS = [
 @exception_app.command("request")
 def exception_request(
     control: Annotated[str, typer.Option(help="Control to waive, e.g. VUL-1.")],
-    identity: Annotated[str, typer.Option("--as", help="Identity of the requester.")],
     justification: Annotated[str, typer.Option(help="Why the risk is acceptable.")],
     expires_in: Annotated[str, typer.Option("--expires-in", help="Duration: 7d, 48h or 90m.")],
     release_id: Annotated[str | None, typer.Option("--release", help="Scope: one release.")] = None,
@@ -490,9 +531,17 @@ def exception_request(
     compensating: Annotated[
         list[str] | None, typer.Option(help="A compensating control (repeat the option).")
     ] = None,
+    digest: Annotated[
+        str | None, typer.Option(help="Scope: one artifact digest of the release.")
+    ] = None,
+    identity: Annotated[
+        str | None,
+        typer.Option("--as", help="Identity of the requester; taken from --token when given."),
+    ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Request a time-bound exception; someone else must approve it."""
+    from releasegate.cli.identity import acting_identity
     from releasegate.service.exceptions import request_exception
 
     try:
@@ -501,16 +550,19 @@ def exception_request(
         error_console.print(f"[bold red]error:[/bold red] --expires-in {expires_in!r}: {exc}")
         raise typer.Exit(EXIT_USAGE) from exc
     try:
+        application = _application()
+        who, _ = acting_identity(application, identity)
         exception = request_exception(
-            _application(),
+            application,
             control_id=control,
-            requester=identity,
+            requester=who,
             justification=justification,
             expires_in=duration,
             release_id=release_id,
             service=service,
             finding=finding,
             compensating_controls=tuple(compensating or ()),
+            artifact_digest=digest,
         )
     except ReleasegateError as error:
         _fail(error, output)
@@ -520,13 +572,16 @@ def exception_request(
     console.print(table("exception requested", _EXCEPTION_COLUMNS, _exception_rows([exception])))
 
 
-def _decide(exception_id: str, identity: str, approve: bool, output: OutputFormat) -> None:
+def _decide(
+    exception_id: str, identity: str | None, approve: bool, output: OutputFormat
+) -> None:
+    from releasegate.cli.identity import acting_identity
     from releasegate.service.exceptions import decide_exception
 
     try:
-        exception = decide_exception(
-            _application(), exception_id, approver=identity, approve=approve
-        )
+        application = _application()
+        who, _ = acting_identity(application, identity)
+        exception = decide_exception(application, exception_id, approver=who, approve=approve)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -542,7 +597,10 @@ def _decide(exception_id: str, identity: str, approve: bool, output: OutputForma
 @exception_app.command("approve")
 def exception_approve(
     exception_id: Annotated[str, typer.Argument(help="Exception id.")],
-    identity: Annotated[str, typer.Option("--as", help="Identity of the approver.")],
+    identity: Annotated[
+        str | None,
+        typer.Option("--as", help="Identity of the approver; taken from --token when given."),
+    ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Approve a requested exception."""
@@ -552,7 +610,10 @@ def exception_approve(
 @exception_app.command("reject")
 def exception_reject(
     exception_id: Annotated[str, typer.Argument(help="Exception id.")],
-    identity: Annotated[str, typer.Option("--as", help="Identity of the approver.")],
+    identity: Annotated[
+        str | None,
+        typer.Option("--as", help="Identity of the approver; taken from --token when given."),
+    ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Reject a requested exception."""
@@ -562,17 +623,21 @@ def exception_reject(
 @exception_app.command("revoke")
 def exception_revoke(
     exception_id: Annotated[str, typer.Argument(help="Exception id.")],
-    identity: Annotated[str, typer.Option("--as", help="Identity revoking the exception.")],
     reason: Annotated[str, typer.Option(help="Why the exception no longer applies.")],
+    identity: Annotated[
+        str | None,
+        typer.Option("--as", help="Identity revoking the exception; taken from --token."),
+    ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Revoke an exception; it waives nothing from the next evaluation on."""
+    from releasegate.cli.identity import acting_identity
     from releasegate.service.exceptions import revoke_exception
 
     try:
-        exception = revoke_exception(
-            _application(), exception_id, identity=identity, reason=reason
-        )
+        application = _application()
+        who, _ = acting_identity(application, identity)
+        exception = revoke_exception(application, exception_id, identity=who, reason=reason)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -584,19 +649,73 @@ def exception_revoke(
 @exception_app.command("list")
 def exception_list(
     service: Annotated[str | None, typer.Option(help="Only this service.")] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(help="Only exceptions in this state: requested, active, expired, "
+                     "rejected or revoked."),
+    ] = None,
+    expiring_within: Annotated[
+        str, typer.Option("--expiring-within", help="Mark active exceptions that expire "
+                          "within this duration as expiring soon: 7d, 48h or 90m.")
+    ] = "7d",
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """List exceptions, oldest first."""
-    from releasegate.service.exceptions import list_exceptions
+    """Print the exception register: state now, scope, who requested and approved, when."""
+    from releasegate.service.exception_register import STATES, exception_register
 
+    if state is not None and state not in STATES:
+        _fail(
+            ReleasegateError(f"--state: unknown state {state!r}", hint=f"use one of: "
+                             f"{', '.join(STATES)}"),
+            output,
+        )
     try:
-        items = list_exceptions(_application(), service=service)
+        window = _parse_duration(expiring_within)
+    except typer.BadParameter as exc:
+        error_console.print(f"[bold red]error:[/bold red] --expiring-within: {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    try:
+        entries = exception_register(
+            _application(), service=service, state=state, expiring_within=window
+        )
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
-        emit_json([e.model_dump(mode="json") for e in items])
+        emit_json([e.document() for e in entries])
         return
-    console.print(table("exceptions", _EXCEPTION_COLUMNS, _exception_rows(items)))
+    console.print(
+        table(
+            "exception register",
+            ["id", "control", "state", "scope", "requester", "approver", "requested", "decided",
+             "expires"],
+            [
+                [
+                    e.exception.id,
+                    e.exception.control_id,
+                    e.state + (" (expiring soon)" if e.expiring_soon else ""),
+                    _scope_text(e.exception.scope),
+                    e.exception.requester,
+                    e.exception.approver or "",
+                    e.exception.requested_at.isoformat(timespec="minutes"),
+                    e.exception.decided_at.isoformat(timespec="minutes")
+                    if e.exception.decided_at else "",
+                    e.exception.expires_at.isoformat(timespec="minutes"),
+                ]
+                for e in entries
+            ],
+        )
+    )
+
+
+def _scope_text(scope: Any) -> str:
+    parts = [f"service {scope.service}"]
+    if scope.release_id:
+        parts.append(f"release {scope.release_id}")
+    if scope.artifact_digest:
+        parts.append(f"digest {scope.artifact_digest}")
+    if scope.finding:
+        parts.append(f"finding {scope.finding}")
+    return ", ".join(parts)
 
 
 # gate ---------------------------------------------------------------------
@@ -728,6 +847,22 @@ app.add_typer(decision_app, name="decision")
 from releasegate.cli.db import db_app  # noqa: E402
 
 app.add_typer(db_app, name="db")
+
+# identities, tokens, emergency reviews and governance ------------------------
+
+from releasegate.cli.governance import governance_app  # noqa: E402
+from releasegate.cli.identity import (  # noqa: E402
+    identity_app,
+    review_app,
+    token_app,
+)
+from releasegate.cli.records import register_record_commands  # noqa: E402
+
+app.add_typer(identity_app, name="identity")
+app.add_typer(token_app, name="token")
+app.add_typer(review_app, name="review")
+app.add_typer(governance_app, name="governance")
+register_record_commands(release_app, evidence_app)
 
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h

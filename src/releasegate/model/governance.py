@@ -29,6 +29,15 @@ class Approval(Frozen):
     comment: str | None = None
     created_at: datetime
     expires_at: datetime
+    role: str | None = Field(
+        default=None, description="The approval role the approver acted in, e.g. engineering."
+    )
+    source_commit: str | None = Field(
+        default=None, description="The release's source commit when the approval was given."
+    )
+    commit_shas: tuple[str, ...] = Field(
+        default=(), description="The release's listed commits when the approval was given."
+    )
 
 
 class ExceptionStatus(enum.StrEnum):
@@ -41,10 +50,13 @@ class ExceptionStatus(enum.StrEnum):
 
 
 class ExceptionScope(Frozen):
-    """Scope of an exception: always a service, optionally one release or finding."""
+    """Scope of an exception: always a service, optionally one release, digest or finding."""
 
     service: NonEmpty
     release_id: NonEmpty | None = None
+    artifact_digest: NonEmpty | None = Field(
+        default=None, description="Digest of the one artifact the exception applies to."
+    )
     finding: NonEmpty | None = Field(
         default=None, description="Rule id, CVE id or fingerprint of one finding."
     )

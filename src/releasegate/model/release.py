@@ -38,6 +38,22 @@ class LinkedChange(Frozen):
     description: str | None = None
 
 
+class Commit(Frozen):
+    """One commit of the release, with the people who wrote, committed and signed it.
+
+    Author and committer are git's "Name <address>" or an address; co-authors
+    come from the message's Co-authored-by trailers.
+    """
+
+    sha: str = Field(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+    author: NonEmpty
+    committer: NonEmpty | None = None
+    message: str = ""
+    signer: NonEmpty | None = Field(
+        default=None, description="Identity or key id whose signature on the commit verified."
+    )
+
+
 class ReleaseManifest(Frozen):
     """Release manifest: what a pipeline submits to create a release (YAML)."""
 
@@ -52,6 +68,12 @@ class ReleaseManifest(Frozen):
     authors: tuple[Identity, ...] = Field(min_length=1)
     requester: Identity
     ticket: NonEmpty | None = None
+    commits: tuple[Commit, ...] = Field(
+        default=(), description="The commits of the change, for segregation of duties."
+    )
+    reviewers: tuple[NonEmpty, ...] = Field(
+        default=(), description="Identities that reviewed the pull request."
+    )
     linked_changes: tuple[LinkedChange, ...] = ()
     affected_services: tuple[ServiceName, ...] = Field(
         default=(), description="Other services the release changes or depends on being changed."

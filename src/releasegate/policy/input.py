@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from releasegate.clock import rfc3339
+from releasegate.identity.chain import participants
+from releasegate.identity.directory import IdentityDirectory, build_directory
 from releasegate.model import (
     Approval,
     EvidenceRecord,
@@ -20,14 +22,46 @@ from releasegate.model import (
 from releasegate.model.service import Catalog, Service
 
 
+def approval_lapse_reasons(
+    approval: Approval, release: Release, revision: str, now: datetime
+) -> list[str]:
+    """Return why an approval no longer counts (SOD-4), or an empty list when it does.
+
+    An approval lapses when the release's artifact digests, source commit or
+    listed commits differ from those it was given for, when the policy
+    revision changed, or when it expired.
+    """
+    manifest = release.manifest
+    reasons = []
+    digests = sorted(a.digest for a in manifest.artifacts)
+    if sorted(approval.artifact_digests) != digests:
+        reasons.append(
+            f"it was given for artifact digests {', '.join(sorted(approval.artifact_digests))}, "
+            f"and the release is now {', '.join(digests)}"
+        )
+    if approval.source_commit is not None and approval.source_commit != manifest.source_commit:
+        reasons.append(
+            f"it was given for source commit {approval.source_commit}, and the release is now "
+            f"at commit {manifest.source_commit}"
+        )
+    current_commits = [c.sha for c in manifest.commits]
+    if approval.source_commit is not None and list(approval.commit_shas) != current_commits:
+        added = [c for c in current_commits if c not in approval.commit_shas]
+        detail = f" (new: {', '.join(c[:12] for c in added)})" if added else ""
+        reasons.append(f"the release's commits changed after it was given{detail}")
+    if approval.policy_revision != revision:
+        reasons.append(
+            f"it was given under policy revision {approval.policy_revision[:12]}, and the "
+            f"current revision is {revision[:12]}"
+        )
+    if approval.expires_at <= now:
+        reasons.append(f"it expired at {rfc3339(approval.expires_at)}")
+    return reasons
+
+
 def approval_is_current(approval: Approval, release: Release, revision: str, now: datetime) -> bool:
-    """SOD-4: an approval counts only for the digests and revision it names, before expiry."""
-    digests = sorted(a.digest for a in release.manifest.artifacts)
-    return (
-        sorted(approval.artifact_digests) == digests
-        and approval.policy_revision == revision
-        and approval.expires_at > now
-    )
+    """SOD-4: an approval counts only for what it was given for, before expiry."""
+    return not approval_lapse_reasons(approval, release, revision, now)
 
 
 def build_input(
@@ -42,14 +76,21 @@ def build_input(
     exceptions: list[ExceptionRequest],
     deployment: dict[str, Any] | None = None,
     calendar: dict[str, Any] | None = None,
+    directory: IdentityDirectory | None = None,
+    records: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Return the input document; `deployment` and `calendar` come from the calendar facts.
 
     Without them both sections are null, and the calendar controls fail.
+    `directory` resolves identities to people (default: the catalog's members
+    only). `records` adds evidence kinds that releasegate records itself, such
+    as deployments, compensating_controls and emergency_history.
     """
     manifest = release.manifest
+    if directory is None:
+        directory = build_directory(catalog)
+    chain = participants(manifest, directory)
     service = catalog.service(manifest.service)
-    cab = catalog.group(catalog.cab_group) if catalog.cab_group else None
 
     test_reports: list[dict[str, Any]] = []
     scans: list[dict[str, Any]] = []
@@ -100,32 +141,7 @@ def build_input(
                     }
                 )
 
-    # Only an approver's latest verdict counts: a later approval replaces an
-    # earlier rejection and the other way round.
-    latest = {a.approver: a.id for a in sorted(approvals, key=lambda a: (a.created_at, a.id))}
-    approval_docs = []
-    for approval in approvals:
-        groups = catalog.groups_of(approval.approver)
-        approval_docs.append(
-            {
-                "id": approval.id,
-                "approver": approval.approver,
-                "decision": approval.decision.value,
-                "groups": list(groups),
-                "roles": {
-                    "engineering": service is not None and service.owners.engineering in groups,
-                    "business_control": service is not None
-                    and service.owners.business_control in groups,
-                    "cab": cab is not None and approval.approver in cab.members,
-                },
-                "current": latest[approval.approver] == approval.id
-                and approval_is_current(approval, release, revision, now),
-                "artifact_digests": list(approval.artifact_digests),
-                "policy_revision": approval.policy_revision,
-                "created_at": rfc3339(approval.created_at),
-                "expires_at": rfc3339(approval.expires_at),
-            }
-        )
+    approval_docs = _approval_docs(approvals, release, revision, now, catalog, directory)
 
     return {
         "now": rfc3339(now),
@@ -147,28 +163,100 @@ def build_input(
             "artifacts": [a.model_dump(mode="json") for a in manifest.artifacts],
             "authors": list(manifest.authors),
             "requester": manifest.requester,
+            "commits": [c.model_dump(mode="json") for c in manifest.commits],
+            "reviewers": list(manifest.reviewers),
+            "participants": [p.document() for p in chain],
         },
         "service": None if service is None else service.model_dump(mode="json"),
         "catalog": {"cab_group": catalog.cab_group},
-        "evidence": {"test_reports": test_reports, "scans": scans, "findings": findings},
+        "evidence": {
+            "test_reports": test_reports,
+            "scans": scans,
+            "findings": findings,
+            **(records or {}),
+        },
         "approvals": approval_docs,
-        "exceptions": [_exception_doc(e, catalog, service) for e in exceptions],
+        "exceptions": [_exception_doc(e, catalog, service, directory) for e in exceptions],
         "deployment": deployment,
         "calendar": calendar,
     }
 
 
+def _approval_docs(
+    approvals: list[Approval],
+    release: Release,
+    revision: str,
+    now: datetime,
+    catalog: Catalog,
+    directory: IdentityDirectory,
+) -> list[dict[str, Any]]:
+    """Describe each approval with its person, role and whether it still counts.
+
+    Only a person's latest verdict counts: a later approval replaces an
+    earlier rejection and the other way round, under whichever alias either
+    was given. An unknown approver is keyed by the alias alone and holds no
+    role, so it never counts as a distinct person.
+    """
+    service = catalog.service(release.manifest.service)
+
+    def key(approval: Approval) -> str:
+        return directory.person_id(approval.approver) or f"unknown:{approval.approver}"
+
+    ordered = sorted(approvals, key=lambda a: (a.created_at, a.id))
+    latest = {key(a): a.id for a in ordered}
+    documents = []
+    for approval in approvals:
+        person = directory.person_id(approval.approver)
+        groups = directory.groups_of(catalog, approval.approver)
+        held = set(directory.roles_of(catalog, approval.approver, release.manifest.service))
+        if approval.role is not None:
+            # An approval counts for the one role it was given in, and only while
+            # the approver still holds that role.
+            held = held & {approval.role}
+        is_latest = latest[key(approval)] == approval.id
+        lapsed = approval_lapse_reasons(approval, release, revision, now) if is_latest else []
+        documents.append(
+            {
+                "id": approval.id,
+                "approver": approval.approver,
+                "person": person,
+                "decision": approval.decision.value,
+                "role": approval.role,
+                "groups": list(groups),
+                "roles": {
+                    "engineering": service is not None and "engineering" in held,
+                    "business_control": service is not None and "business_control" in held,
+                    "cab": "cab" in held,
+                    "security": "security" in held,
+                },
+                "current": is_latest and not lapsed,
+                "superseded": not is_latest,
+                "lapsed": lapsed,
+                "artifact_digests": list(approval.artifact_digests),
+                "source_commit": approval.source_commit,
+                "policy_revision": approval.policy_revision,
+                "created_at": rfc3339(approval.created_at),
+                "expires_at": rfc3339(approval.expires_at),
+            }
+        )
+    return documents
+
+
 def _exception_doc(
-    exception: ExceptionRequest, catalog: Catalog, service: Service | None
+    exception: ExceptionRequest,
+    catalog: Catalog,
+    service: Service | None,
+    directory: IdentityDirectory,
 ) -> dict[str, Any]:
-    groups = catalog.groups_of(exception.approver) if exception.approver else ()
-    cab = catalog.group(catalog.cab_group) if catalog.cab_group else None
+    groups = directory.groups_of(catalog, exception.approver) if exception.approver else ()
     return {
         "approver_groups": list(groups),
         "approver_roles": {
             "business_control": service is not None and service.owners.business_control in groups,
-            "cab": cab is not None and exception.approver in cab.members,
+            "cab": catalog.cab_group is not None and catalog.cab_group in groups,
         },
+        "requester_person": directory.person_id(exception.requester),
+        "approver_person": directory.person_id(exception.approver),
         "id": exception.id,
         "control_id": exception.control_id,
         "scope": exception.scope.model_dump(mode="json"),

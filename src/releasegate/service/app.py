@@ -9,6 +9,7 @@ from releasegate.clock import Clock, utc_now
 from releasegate.settings import Settings
 
 if TYPE_CHECKING:
+    from releasegate.identity.directory import IdentityDirectory
     from releasegate.model.service import Catalog
     from releasegate.policy.layers import PolicySet
     from releasegate.store.blobs import BlobStore
@@ -42,6 +43,16 @@ class Application:
         from releasegate.catalog import load_catalog
 
         return load_catalog(self.settings.resolved_catalog)
+
+    @cached_property
+    def directory(self) -> IdentityDirectory:
+        from releasegate.identity.directory import load_directory
+
+        return load_directory(
+            self.settings.resolved_identities,
+            self.catalog,
+            required=self.settings.identities is not None,
+        )
 
     def policy(self, service: str | None) -> PolicySet:
         """Load the policy set that applies to `service` (files are reread each call)."""

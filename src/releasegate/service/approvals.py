@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from releasegate.clock import rfc3339
 from releasegate.errors import InputError, PermissionDeniedError
+from releasegate.identity.chain import conflicts_of, describe_collision, participants
 from releasegate.model import Approval, ApprovalDecision
 from releasegate.model.common import Identity
 from releasegate.service.app import Application
@@ -20,6 +22,10 @@ from releasegate.store.mappers import approval_from_row
 from releasegate.store.tables import ApprovalRow
 
 _IDENTITY = TypeAdapter(Identity)
+
+# Roles an approval can be given in: the service's approval roles and the
+# security approver that IAC-8 requires.
+APPROVAL_ROLES = ("engineering", "business_control", "cab", "security")
 
 
 def parse_identity(value: str, *, source: str) -> str:
@@ -33,6 +39,47 @@ def parse_identity(value: str, *, source: str) -> str:
         ) from exc
 
 
+def _approval_role(
+    app: Application, identity: str, service: str, role: str | None
+) -> str | None:
+    """Return the role the approval is given in, checking the approver holds it (SOD-3)."""
+    directory = app.directory
+    person = directory.resolve(identity)
+    if person is None:
+        raise PermissionDeniedError(
+            f"SOD-3: {identity} is not a known identity (no person in the identity directory "
+            "or the catalog has this alias), so an approval from them would not count as a "
+            "distinct person",
+            hint="approve under an alias listed for you in identities.yaml or the catalog",
+        )
+    held = [r for r in directory.roles_of(app.catalog, identity, service) if r in APPROVAL_ROLES]
+    if role is not None:
+        if role not in held:
+            raise PermissionDeniedError(
+                f"SOD-3: {identity} (person {person.id}) does not hold role {role} for "
+                f"{service}; roles held: {', '.join(held) or 'none'}",
+                hint="approve in a role you hold, or ask someone who holds it",
+            )
+        return role
+    if len(held) > 1:
+        raise InputError(
+            f"{identity} holds several approval roles for {service} ({', '.join(held)}), and "
+            "one approval counts for one role only",
+            source="--role",
+            hint="name the role you approve in with --role",
+        )
+    if held:
+        return held[0]
+    if not directory.groups_of(app.catalog, identity):
+        raise PermissionDeniedError(
+            f"{identity} is not a member of any catalog group, so an approval from them "
+            "would not count",
+            hint="approve as a member of the service's owner groups or the CAB, or add the "
+            "identity to the catalog",
+        )
+    return None
+
+
 def record_approval(
     app: Application,
     release_id: str,
@@ -40,42 +87,64 @@ def record_approval(
     approver: str,
     decision: ApprovalDecision,
     comment: str | None = None,
+    role: str | None = None,
+    digests: tuple[str, ...] | None = None,
+    authenticated: dict[str, Any] | None = None,
 ) -> Approval:
-    """Record a verdict bound to the release's digests and the current policy revision.
+    """Record a verdict bound to the release's digests, commits and the current policy revision.
 
-    An author or the requester of the release may not approve it (SOD-1). The
-    gate checks the same rule again for approvals that reach it another way.
+    The approver is compared with every author, co-author, committer, signer
+    and the requester as a person, through the identity directory's aliases,
+    and may not be any of them (SOD-1). The gate checks the same rules again
+    for approvals that reach it another way. `digests`, when given, are the
+    digests the approver reviewed; they must be the release's (SOD-4).
+    `authenticated` describes the verified credential the approver acted with.
     """
     identity = parse_identity(approver, source="--as")
+    if role is not None and role not in APPROVAL_ROLES:
+        raise InputError(
+            f"unknown approval role {role!r}",
+            source="--role",
+            hint=f"use one of: {', '.join(APPROVAL_ROLES)}",
+        )
     release = get_release(app, release_id)
     manifest = release.manifest
-    if decision is ApprovalDecision.APPROVE and (
-        identity in manifest.authors or identity == manifest.requester
-    ):
+    directory = app.directory
+    release_digests = tuple(sorted(a.digest for a in manifest.artifacts))
+    if digests is not None and tuple(sorted(set(digests))) != release_digests:
         raise PermissionDeniedError(
-            f"{identity} is an author or the requester of release {release.id} and may not "
-            "approve it (segregation of duties)",
-            hint="ask an engineering approver or control owner who did not work on the change",
+            f"SOD-4: {identity} approves artifact digests {', '.join(sorted(digests))}, but "
+            f"release {release.id} is {', '.join(release_digests)}; an approval counts only "
+            "for the digests it was given for",
+            hint="review and approve the release's current artifacts",
         )
-    if not app.catalog.groups_of(identity):
-        raise PermissionDeniedError(
-            f"{identity} is not a member of any catalog group, so an approval from them "
-            "would not count",
-            hint="approve as a member of the service's owner groups or the CAB, or add the "
-            "identity to the catalog",
-        )
+    if decision is ApprovalDecision.APPROVE:
+        chain = participants(manifest, directory)
+        found = conflicts_of(identity, chain, directory)
+        if found:
+            raise PermissionDeniedError(
+                f"SOD-1: {describe_collision(identity, directory.person_id(identity), found)} "
+                f"of release {release.id} and may not approve it",
+                hint="ask an engineering approver or control owner who did not work on the change",
+            )
+    held_role = _approval_role(app, identity, manifest.service, role)
+    person = directory.person_id(identity)
     revision = app.policy(manifest.service).revision
     now = app.clock()
+    commit_shas = tuple(c.sha for c in manifest.commits)
     approval = Approval(
         id=new_id("apr"),
         release_id=release.id,
         approver=identity,
         decision=decision,
-        artifact_digests=tuple(sorted(a.digest for a in manifest.artifacts)),
+        artifact_digests=release_digests,
         policy_revision=revision,
         comment=comment,
         created_at=now,
         expires_at=now + timedelta(hours=app.settings.approval_ttl_hours),
+        role=held_role,
+        source_commit=manifest.source_commit,
+        commit_shas=commit_shas,
     )
     with app.database.transaction() as session:
         session.add(
@@ -89,6 +158,10 @@ def record_approval(
                 comment=comment,
                 created_at=now,
                 expires_at=approval.expires_at,
+                role=held_role,
+                source_commit=manifest.source_commit,
+                commit_shas_json=json.dumps(list(commit_shas)),
+                authenticated_as=None if authenticated is None else authenticated.get("subject"),
             )
         )
         append_entry(
@@ -99,11 +172,17 @@ def record_approval(
             data={
                 "approval_id": approval.id,
                 "approver": identity,
+                "person": person,
                 "decision": decision.value,
-                "groups": list(app.catalog.groups_of(identity)),
+                "role": held_role,
+                "comment": comment,
+                "groups": list(directory.groups_of(app.catalog, identity)),
                 "artifact_digests": list(approval.artifact_digests),
+                "source_commit": manifest.source_commit,
+                "commit_shas": list(commit_shas),
                 "policy_revision": revision,
                 "expires_at": rfc3339(approval.expires_at),
+                "authenticated": authenticated,
             },
         )
     return approval

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -46,8 +47,14 @@ def add_evidence(
     *,
     format: str | None = None,
     commit: str | None = None,
+    submitted_by: dict[str, Any] | None = None,
 ) -> EvidenceRecord:
-    """Parse `path`, keep the raw bytes and the facts by SHA-256, and record both."""
+    """Parse `path`, keep the raw bytes and the facts by SHA-256, and record both.
+
+    `submitted_by` describes the verified credential that submitted the file,
+    such as a CI workload token with its repository, ref and workflow claims;
+    the ledger entry records it.
+    """
     if commit is not None and not _COMMIT.match(commit):
         raise InputError(
             f"commit {commit!r} is not a full hexadecimal commit id",
@@ -97,6 +104,7 @@ def add_evidence(
             subject=release.id,
             recorded_at=now,
             data={
+                **({"submitted_by": submitted_by} if submitted_by else {}),
                 "evidence_id": record.id,
                 "kind": kind.value,
                 "format": detected,

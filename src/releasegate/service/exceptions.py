@@ -6,12 +6,15 @@ import json
 import re
 from datetime import timedelta
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from releasegate.clock import rfc3339
 from releasegate.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from releasegate.identity.chain import conflicts_of, describe_collision, participants
 from releasegate.model import ExceptionRequest, ExceptionScope, ExceptionStatus
+from releasegate.model.common import ArtifactDigest
 from releasegate.service.app import Application
 from releasegate.service.approvals import parse_identity
 from releasegate.service.ids import new_id
@@ -21,6 +24,18 @@ from releasegate.store.mappers import exception_from_row, release_from_row
 from releasegate.store.tables import ExceptionRow, ReleaseRow
 
 _CONTROL = re.compile(r"^[A-Z]{2,5}-[0-9]{1,3}$")
+_DIGEST = TypeAdapter(ArtifactDigest)
+
+
+def _parse_digest(value: str) -> str:
+    try:
+        return _DIGEST.validate_python(value)
+    except ValidationError as exc:
+        raise InputError(
+            f"invalid artifact digest {value!r}: {exc.errors()[0]['msg']}",
+            source="--digest",
+            hint="pass the digest as the release lists it, e.g. sha256:<64 hex digits>",
+        ) from exc
 
 
 def request_exception(
@@ -34,9 +49,12 @@ def request_exception(
     service: str | None = None,
     finding: str | None = None,
     compensating_controls: tuple[str, ...] = (),
+    artifact_digest: str | None = None,
 ) -> ExceptionRequest:
     """Record a request; it waives nothing until someone else approves it."""
     identity = parse_identity(requester, source="--as")
+    if artifact_digest is not None:
+        artifact_digest = _parse_digest(artifact_digest)
     control = control_id.upper()
     if not _CONTROL.match(control):
         raise InputError(
@@ -65,6 +83,13 @@ def request_exception(
                 hint="omit --service or name the release's own service",
             )
         service = release.manifest.service
+        digests = {a.digest for a in release.manifest.artifacts}
+        if artifact_digest is not None and artifact_digest not in digests:
+            raise InputError(
+                f"release {release_id} has no artifact with digest {artifact_digest}",
+                source="--digest",
+                hint=f"use one of: {', '.join(sorted(digests))}",
+            )
     if service is None:
         raise InputError(
             "an exception needs a scope",
@@ -112,7 +137,9 @@ def request_exception(
     exception = ExceptionRequest(
         id=new_id("exc"),
         control_id=control,
-        scope=ExceptionScope(service=service, release_id=release_id, finding=finding),
+        scope=ExceptionScope(
+            service=service, release_id=release_id, artifact_digest=artifact_digest, finding=finding
+        ),
         justification=justification.strip(),
         compensating_controls=tuple(c.strip() for c in compensating_controls if c.strip()),
         requester=identity,
@@ -128,6 +155,7 @@ def request_exception(
                 service=service,
                 release_id=release_id,
                 finding=finding,
+                artifact_digest=artifact_digest,
                 justification=exception.justification,
                 compensating_controls_json=json.dumps(list(exception.compensating_controls)),
                 requester=identity,
@@ -172,10 +200,12 @@ def decide_exception(
                 f"exception {exception_id} is already {row.status}",
                 hint="request a new exception if the situation changed",
             )
-        if row.requester == identity:
+        if row.requester == identity or app.directory.same_person(row.requester, identity):
+            person = app.directory.person_id(identity)
+            who = f"{identity} (person {person})" if person else identity
             raise PermissionDeniedError(
-                f"{identity} requested exception {exception_id} and may not decide it "
-                "(segregation of duties)",
+                f"SOD-5: {who} is the same person as requester {row.requester} of exception "
+                f"{exception_id} and may not decide it",
                 hint="ask a control owner or risk officer who did not request it",
             )
         if approve:
@@ -225,7 +255,7 @@ def _check_approver(app: Application, session: Session, row: ExceptionRow, ident
     """Reject an approver who may not approve this exception (the gate checks it again)."""
     catalog = app.catalog
     service = catalog.service(row.service)
-    groups = set(catalog.groups_of(identity))
+    groups = set(app.directory.groups_of(catalog, identity))
     allowed = set(
         (app.policy(row.service).params.get("exceptions") or {}).get("approver_groups") or ()
     )
@@ -245,10 +275,12 @@ def _check_approver(app: Application, session: Session, row: ExceptionRow, ident
         if release_row is None:
             raise NotFoundError(f"release {row.release_id!r} of exception {row.id} not found")
         manifest = release_from_row(release_row).manifest
-        if identity in manifest.authors or identity == manifest.requester:
+        directory = app.directory
+        found = conflicts_of(identity, participants(manifest, directory), directory)
+        if found:
             raise PermissionDeniedError(
-                f"{identity} is an author or the requester of release {row.release_id} and may "
-                "not approve an exception for it (segregation of duties)",
+                f"SOD-1: {describe_collision(identity, directory.person_id(identity), found)} "
+                f"of release {row.release_id} and may not approve an exception for it",
                 hint="ask an approver who did not work on the change",
             )
 

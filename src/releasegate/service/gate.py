@@ -24,8 +24,15 @@ from releasegate.policy.input import build_input
 from releasegate.service.app import Application
 from releasegate.service.approvals import list_approvals
 from releasegate.service.audit import store_policy_files
+from releasegate.service.emergency import (
+    check_records,
+    open_review,
+    release_records,
+    review_deadline,
+)
 from releasegate.service.evidence import load_evidence
 from releasegate.service.exceptions import exceptions_in_scope
+from releasegate.service.governance import check_governed_files
 from releasegate.service.ids import new_id
 from releasegate.service.integrity import check_release_facts
 from releasegate.service.releases import get_release
@@ -82,6 +89,8 @@ def evaluate_gate(
     release = get_release(app, release_id)
     with app.database.transaction() as session:
         check_release_facts(session, release.id)
+    check_governed_files(app)
+    check_records(app, release)
     evidence = load_evidence(app, release.id)
     approvals = list_approvals(app, release.id)
     exceptions = exceptions_in_scope(app, service=release.manifest.service, release_id=release.id)
@@ -124,6 +133,8 @@ def evaluate_gate(
         exceptions=exceptions,
         deployment=calendar.deployment_document(),
         calendar=calendar.calendar_document(),
+        directory=app.directory,
+        records=release_records(app, release),
     )
     input_sha256 = app.blobs.put(canonical_json(document))
 
@@ -179,6 +190,13 @@ def evaluate_gate(
         previous = row.status
         row.status = _STATUS[outcome].value
         row.updated_at = now
+        if outcome is DecisionOutcome.ALLOW and env is Environment.PRODUCTION:
+            open_review(
+                session,
+                release,
+                deployed_at=now,
+                deadline=review_deadline(app, release.manifest.service),
+            )
         append_entry(
             session,
             entry_type="decision.recorded",

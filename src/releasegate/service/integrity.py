@@ -64,7 +64,8 @@ def check_release_facts(session: Session, release_id: str) -> None:
     decisions: dict[str, tuple[str, dict[str, Any]]] = {}
     for entry in entries:
         data = entry.body["data"]
-        if entry.entry_type == "release.created":
+        if entry.entry_type in ("release.created", "release.updated"):
+            # Entries come in ledger order, so the latest manifest wins.
             by_key[("release", release_id)] = data
         elif entry.entry_type == "evidence.added":
             by_key[("evidence", data["evidence_id"])] = data
@@ -125,6 +126,12 @@ def check_release_facts(session: Session, release_id: str) -> None:
                 ),
                 "policy_revision": (approval.policy_revision, data["policy_revision"]),
                 "expires_at": (rfc3339(approval.expires_at), data["expires_at"]),
+                "role": (approval.role, data.get("role")),
+                "source_commit": (approval.source_commit, data.get("source_commit")),
+                "commit_shas": (
+                    json.loads(approval.commit_shas_json or "[]"),
+                    data.get("commit_shas", []),
+                ),
             },
         )
 
@@ -137,18 +144,18 @@ def check_release_facts(session: Session, release_id: str) -> None:
     for exception in rows:
         data = recorded("exception", exception.id)
         status, decision = decisions.get(exception.id, ("requested", {}))
+        scope = {
+            "service": exception.service,
+            "release_id": exception.release_id,
+            "finding": exception.finding,
+        }
+        if "artifact_digest" in data["scope"]:
+            scope["artifact_digest"] = exception.artifact_digest
         _compare(
             f"exception {exception.id}",
             {
                 "control_id": (exception.control_id, data["control_id"]),
-                "scope": (
-                    {
-                        "service": exception.service,
-                        "release_id": exception.release_id,
-                        "finding": exception.finding,
-                    },
-                    data["scope"],
-                ),
+                "scope": (scope, data["scope"]),
                 "justification": (exception.justification, data["justification"]),
                 "compensating_controls": (
                     json.loads(exception.compensating_controls_json),

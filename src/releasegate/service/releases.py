@@ -27,6 +27,19 @@ def load_manifest(path: Path) -> ReleaseManifest:
     )
 
 
+def _manifest_facts(manifest: ReleaseManifest, manifest_sha256: str) -> dict[str, object]:
+    """The manifest's facts that the release's ledger entries record."""
+    return {
+        "service": manifest.service,
+        "version": manifest.version,
+        "change_type": manifest.change_type.value,
+        "manifest_sha256": manifest_sha256,
+        "artifact_digests": sorted(a.digest for a in manifest.artifacts),
+        "source_commit": manifest.source_commit,
+        "requester": manifest.requester,
+    }
+
+
 def create_release(app: Application, manifest: ReleaseManifest, *, source: str) -> Release:
     """Store a release and its ledger entry in one transaction."""
     if app.catalog.service(manifest.service) is None:
@@ -60,15 +73,7 @@ def create_release(app: Application, manifest: ReleaseManifest, *, source: str) 
             entry_type="release.created",
             subject=release_id,
             recorded_at=now,
-            data={
-                "service": manifest.service,
-                "version": manifest.version,
-                "change_type": manifest.change_type.value,
-                "manifest_sha256": manifest_sha256,
-                "artifact_digests": sorted(a.digest for a in manifest.artifacts),
-                "source_commit": manifest.source_commit,
-                "requester": manifest.requester,
-            },
+            data=_manifest_facts(manifest, manifest_sha256),
         )
     return Release(
         id=release_id,
@@ -98,3 +103,52 @@ def list_releases(
         query = query.where(ReleaseRow.service == service)
     with app.database.transaction() as session:
         return [release_from_row(r) for r in session.scalars(query.limit(limit))]
+
+
+def update_release(
+    app: Application, release_id: str, manifest: ReleaseManifest, *, source: str, identity: str
+) -> Release:
+    """Replace the manifest of a release with a new revision (new commits or artifacts).
+
+    Approvals given before stay recorded, but lapse when the digests or the
+    commits differ from the ones they name (SOD-4), so the new revision needs
+    new approvals.
+    """
+    current = get_release(app, release_id)
+    if manifest.service != current.manifest.service:
+        raise InputError(
+            f"release {release_id} belongs to {current.manifest.service}, not {manifest.service}",
+            source=source,
+            field="service",
+            hint="create a new release for another service",
+        )
+    now = app.clock()
+    encoded = canonical_json(manifest.model_dump(mode="json"))
+    manifest_sha256 = app.blobs.put(encoded)
+    with app.database.transaction() as session:
+        row = session.get(ReleaseRow, release_id, with_for_update=True)
+        assert row is not None  # loaded above and releases are never deleted
+        previous_sha256 = row.manifest_sha256
+        row.version = manifest.version
+        row.change_type = manifest.change_type.value
+        row.manifest_json = encoded.decode("utf-8")
+        row.manifest_sha256 = manifest_sha256
+        row.status = ReleaseStatus.CREATED.value
+        row.updated_at = now
+        append_entry(
+            session,
+            entry_type="release.updated",
+            subject=release_id,
+            recorded_at=now,
+            data={
+                **_manifest_facts(manifest, manifest_sha256),
+                "previous_manifest_sha256": previous_sha256,
+                "previous_artifact_digests": sorted(
+                    a.digest for a in current.manifest.artifacts
+                ),
+                "previous_source_commit": current.manifest.source_commit,
+                "commits": [c.sha for c in manifest.commits],
+                "updated_by": identity,
+            },
+        )
+        return release_from_row(row)

@@ -55,6 +55,9 @@ def approval_from_row(row: ApprovalRow) -> Approval:
         comment=row.comment,
         created_at=row.created_at,
         expires_at=row.expires_at,
+        role=row.role,
+        source_commit=row.source_commit,
+        commit_shas=tuple(json.loads(row.commit_shas_json or "[]")),
     )
 
 
@@ -62,7 +65,12 @@ def exception_from_row(row: ExceptionRow) -> ExceptionRequest:
     return ExceptionRequest(
         id=row.id,
         control_id=row.control_id,
-        scope=ExceptionScope(service=row.service, release_id=row.release_id, finding=row.finding),
+        scope=ExceptionScope(
+            service=row.service,
+            release_id=row.release_id,
+            artifact_digest=row.artifact_digest,
+            finding=row.finding,
+        ),
         justification=row.justification,
         compensating_controls=tuple(json.loads(row.compensating_controls_json)),
         requester=row.requester,

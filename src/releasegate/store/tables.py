@@ -78,6 +78,11 @@ class ApprovalRow(Base):
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Added by migration 0003: what else the approval is bound to.
+    role: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    source_commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    commit_shas_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    authenticated_as: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class ExceptionRow(Base):
@@ -96,6 +101,8 @@ class ExceptionRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     approver: Mapped[str | None] = mapped_column(String(200), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Added by migration 0003: an exception may be scoped to one artifact digest.
+    artifact_digest: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class DecisionRow(Base):
@@ -172,3 +179,70 @@ class LedgerCosignatureRow(Base):
     timestamp: Mapped[int] = mapped_column(BigInteger)
     line: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# Identities, tokens, emergency reviews and governance (migration 0003) ----
+
+
+class ApiTokenRow(Base):
+    """A personal API token, stored only as the SHA-256 of its secret."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ReleaseAttestationRow(Base):
+    """A fact recorded about a release by a person: a compensating control or a deployment."""
+
+    __tablename__ = "release_attestations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    identity: Mapped[str] = mapped_column(String(200))
+    environment: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EmergencyReviewRow(Base):
+    """The post-release review an emergency release owes, with its deadline."""
+
+    __tablename__ = "emergency_reviews"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id"), unique=True)
+    service: Mapped[str] = mapped_column(String(63), index=True)
+    requester: Mapped[str] = mapped_column(String(200))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reviewer: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    findings: Mapped[str | None] = mapped_column(Text, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class GovernanceProposalRow(Base):
+    """A proposed change to a governed file (policy layer, identities and trust)."""
+
+    __tablename__ = "governance_proposals"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    target: Mapped[str] = mapped_column(String(500), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    base_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    diff: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    proposer: Mapped[str] = mapped_column(String(200))
+    proposed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    approver: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

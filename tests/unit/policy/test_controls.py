@@ -727,8 +727,8 @@ def test_exc_1_valid_exception_passes() -> None:
     [
         pytest.param(
             {"approver": "alice"},
-            "exception exc-1 for VUL-1 is invalid: it was approved by its own requester alice "
-            "(segregation of duties)",
+            "exception exc-1 for VUL-1 is invalid: it was approved by alice, the same person "
+            "as its requester alice (segregation of duties)",
             id="self-approved",
         ),
         pytest.param(
@@ -827,8 +827,8 @@ def test_exception_naming_cve_waives() -> None:
         pytest.param(
             {"approver": "alice"},
             [
-                "exception exc-1 for VUL-1 is invalid: it was approved by its own requester alice "
-                "(segregation of duties)"
+                "exception exc-1 for VUL-1 is invalid: it was approved by alice, the same person "
+                "as its requester alice (segregation of duties)"
             ],
             id="self-approved",
         ),

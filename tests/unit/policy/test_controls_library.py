@@ -742,7 +742,7 @@ FAILURES = [
         "sod_5",
         lambda d: d["exceptions"].append(_exception(approver="Alice")),
         [
-            "exception exc-1 for SEC-1 was approved by its requester Alice; "
+            "exception exc-1 for SEC-1 was approved by Alice, the same person as its requester alice; "
             "ask someone other than the requester to approve it"
         ],
         id="sod_5-self-approved",

@@ -47,9 +47,14 @@ _changes contains change if {
 }
 
 # METADATA
-# title: Applies to every release
-# description: Every release of a service shows whether the service's emergency changes were reviewed.
-applicable := true
+# title: Applies to releases other than emergency changes
+# description: >-
+#   Every standard and normal release of a service shows whether the
+#   service's emergency changes were reviewed. An emergency change itself is
+#   not held up by an overdue review of an earlier one.
+default applicable := false
+
+applicable if input.release.change_type != "emergency"
 
 # METADATA
 # title: Review deadline configured

@@ -18,8 +18,12 @@ _emg_2_messages(changes) := {violation.msg |
 		with input.now as "2026-12-04T20:00:00Z"
 }
 
-test_applicable if {
-	emg_2.applicable
+test_applicable_to_normal_release if {
+	emg_2.applicable with input.release as {"id": "rel-9", "change_type": "normal"}
+}
+
+test_not_applicable_to_emergency_release if {
+	not emg_2.applicable with input.release as {"id": "rel-9", "change_type": "emergency"}
 }
 
 test_no_emergency_changes_pass if {

@@ -47,7 +47,7 @@ test_valid_exception_passes if {
 }
 
 test_self_approved if {
-	_exception_messages([_exception_with({"approver": "alice"})]) == {"exception exc-1 for VUL-1 is invalid: it was approved by its own requester alice (segregation of duties)"}
+	_exception_messages([_exception_with({"approver": "alice"})]) == {"exception exc-1 for VUL-1 is invalid: it was approved by alice, the same person as its requester alice (segregation of duties)"}
 }
 
 test_missing_approver if {
@@ -91,7 +91,7 @@ test_one_violation_per_problem if {
 	exception := _exception_with({"approver": "alice", "justification": " "})
 	other := object.union(_exception_with({"compensating_controls": []}), {"id": "exc-2"})
 	_exception_messages([exception, other, _exception_with({"id": "exc-3"})]) == {
-		"exception exc-1 for VUL-1 is invalid: it was approved by its own requester alice (segregation of duties)",
+		"exception exc-1 for VUL-1 is invalid: it was approved by alice, the same person as its requester alice (segregation of duties)",
 		"exception exc-1 for VUL-1 is invalid: it has no justification",
 		"exception exc-2 for VUL-1 is invalid: it names no compensating controls",
 	}

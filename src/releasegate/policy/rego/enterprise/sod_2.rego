@@ -88,9 +88,43 @@ violation contains {"msg": msg} if {
 	applicable
 	some deployment in _deployments
 	text.present(deployment.triggered_by)
+	not "triggered_by_person" in object.keys(deployment)
 	conflict := approvals.conflict(deployment.triggered_by)
 	msg := text.join([
 		"production deployment ", evidence.record_id(deployment), " is triggered by ", deployment.triggered_by,
 		", who ", conflict, "; let an identity that neither wrote nor requested the release trigger it",
+	])
+}
+
+# METADATA
+# title: Trigger is no one in the release chain
+# description: >-
+#   No production deployment of the release is triggered by a person who
+#   wrote, co-wrote, committed, signed or requested it, under any alias, and
+#   each trigger identity is known.
+# custom:
+#   short_name: trigger_outside_chain
+#   failure_msg: A person in the release chain triggers its production deployment
+#   solution: Let a known identity that is none of the people the message names trigger it.
+violation contains {"msg": msg} if {
+	applicable
+	some deployment in _deployments
+	"triggered_by_person" in object.keys(deployment)
+	text.present(deployment.triggered_by)
+	msg := _trigger_problem(deployment)
+}
+
+_trigger_problem(deployment) := msg if {
+	not text.present(deployment.triggered_by_person)
+	msg := text.join([
+		"production deployment ", evidence.record_id(deployment), " is triggered by ", deployment.triggered_by,
+		", who is not a known identity, so it cannot be shown to be someone other than the authors",
+	])
+} else := msg if {
+	found := approvals.chain_conflicts(deployment.triggered_by_person)
+	count(found) > 0
+	msg := text.join([
+		"production deployment ", evidence.record_id(deployment), " is triggered by ", deployment.triggered_by,
+		" (person ", deployment.triggered_by_person, "), the same person as ", text.list(sort(found)),
 	])
 }

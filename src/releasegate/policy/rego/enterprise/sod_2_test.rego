@@ -61,3 +61,29 @@ test_not_applicable_reports_nothing if {
 	release := _release
 	count(sod_2.violation) == 0 with input.release as release with input.evidence as {} with input.environment as "staging"
 }
+
+_chain_messages(deployments) := {violation.msg |
+	release := object.union(_release, {"participants": [
+		{"role": "author", "identity": "alice", "person": "alice", "commit": null, "description": "author alice"},
+		{"role": "committer", "identity": "Bob <bob@acme.example>", "person": "bob", "commit": "c0ffee", "description": "committer Bob <bob@acme.example> of commit c0ffee"},
+	]})
+	evidence := {"deployments": deployments}
+	some violation in sod_2.violation with input.release as release
+		with input.evidence as evidence
+		with input.environment as "production"
+}
+
+test_trigger_by_committer_alias if {
+	deployment := object.union(_deployment("bob-gh"), {"triggered_by_person": "bob"})
+	_chain_messages([deployment]) == {"production deployment ev-dep is triggered by bob-gh (person bob), the same person as committer Bob <bob@acme.example> of commit c0ffee"}
+}
+
+test_unknown_trigger_fails_closed if {
+	deployment := object.union(_deployment("ci-bot"), {"triggered_by_person": null})
+	_chain_messages([deployment]) == {"production deployment ev-dep is triggered by ci-bot, who is not a known identity, so it cannot be shown to be someone other than the authors"}
+}
+
+test_independent_person_passes if {
+	deployment := object.union(_deployment("oscar"), {"triggered_by_person": "oscar"})
+	_chain_messages([deployment]) == set()
+}

@@ -90,13 +90,13 @@ violation contains {"msg": msg} if {
 #   solution: Ask more approvers who neither wrote nor requested the release to approve it.
 violation contains {"msg": msg, "pending": true} if {
 	tier := risk.assessment.tier
-	minimum := _params.min_approvers[tier]
+	minimum := _minimum(tier)
 	approver_count := count(approvals.approvers)
 	approver_count < minimum
 	msg := text.join([
-		"a ", tier, " release needs ", minimum,
+		_subject(tier), " needs ", minimum,
 		" approvers who hold an approval role and are neither authors nor the requester, and has ",
-		approver_count,
+		approver_count, _collision_note,
 	])
 }
 
@@ -111,10 +111,10 @@ violation contains {"msg": msg, "pending": true} if {
 #   solution: Ask an approver who holds the named role, and who neither wrote nor requested the release, to approve it.
 violation contains {"msg": msg, "pending": true} if {
 	tier := risk.assessment.tier
-	some role in _params.required_roles[tier]
+	some role in _required_roles(tier)
 	not role in approvals.covered_roles
 	label := object.get(_role_labels, role, text.join(["an approver with role ", role]))
-	msg := text.join(["a ", tier, " release needs an approval from ", label])
+	msg := text.join([_subject(tier), " needs an approval from ", label])
 }
 
 # METADATA
@@ -130,3 +130,28 @@ violation contains {"msg": msg} if {
 	some approval in approvals.rejections
 	msg := text.join(["rejected by ", approval.approver, " (approval ", object.get(approval, "id", null), ")"])
 }
+
+# An emergency change takes the pre-approved path: it needs params
+# emergency.min_approvers approvers and the roles in params
+# emergency.required_roles (none by default) instead of its tier's.
+_emergency if input.release.change_type == "emergency"
+
+_minimum(tier) := minimum if {
+	_emergency
+	minimum := data.releasegate.params.emergency.min_approvers
+	is_number(minimum)
+} else := _params.min_approvers[tier]
+
+_required_roles(tier) := roles if {
+	_emergency
+	roles := object.get(data.releasegate.params.emergency, "required_roles", [])
+	is_array(roles)
+} else := _params.required_roles[tier]
+
+_subject(tier) := text.join(["an emergency change of tier ", tier]) if {
+	_emergency
+} else := text.join(["a ", tier, " release"])
+
+_collision_note := text.join([" (", concat("; ", sort(approvals.alias_collisions)), ")"]) if {
+	count(approvals.alias_collisions) > 0
+} else := ""

@@ -167,3 +167,30 @@ test_no_tier if {
 	result := sod_3.violation with input.service as null with input.release as release with input.approvals as []
 	result == {{"msg": "no risk tier was computed, so the required approvals cannot be determined"}}
 }
+
+test_aliases_of_one_person_count_once if {
+	approval_list := [
+		object.union(_approval_with_roles("apr-1", "dana", _engineering), {"person": "dana"}),
+		object.union(_approval_with_roles("apr-2", "dana@acme.example", _business_control), {"person": "dana"}),
+	]
+	_violations("high", approval_list) == {{
+		"msg": "a high release needs 2 approvers who hold an approval role and are neither authors nor the requester, and has 1 (dana, dana@acme.example are the same person (dana) and count as one approver)",
+		"pending": true,
+	}}
+}
+
+test_emergency_change_needs_emergency_approvers if {
+	release := object.union(_release, {"change_type": "emergency"})
+	assessment := {"tier": "critical", "score": 9, "contributions": []}
+	none := sod_3.violation with data.releasegate.risk.assessment as assessment
+		with input.release as release
+		with input.approvals as []
+	none == {{
+		"msg": "an emergency change of tier critical needs 1 approvers who hold an approval role and are neither authors nor the requester, and has 0",
+		"pending": true,
+	}}
+	one := sod_3.violation with data.releasegate.risk.assessment as assessment
+		with input.release as release
+		with input.approvals as [_approval_with_roles("apr-1", "dana", _business_control)]
+	one == set()
+}

@@ -134,3 +134,26 @@ _unexpired(approval) if {
 	timestamps.valid(input.now)
 	timestamps.before(input.now, approval.expires_at)
 }
+
+# METADATA
+# title: Lapsed approvals given again
+# description: >-
+#   An approval that lapsed, because the release's artifacts, commits or the
+#   policy revision changed or because it expired, is given again by the
+#   same person. It stays recorded and visible. New approvals alone fix it,
+#   so the violation is pending.
+# custom:
+#   short_name: lapsed_approval_renewed
+#   failure_msg: An approval lapsed and has not been given again
+#   solution: Ask the approver to review the release as it is now and approve it again.
+violation contains {"msg": msg, "pending": true} if {
+	some approval in _approvals
+	approval.decision == "approve"
+	object.get(approval, "superseded", false) == false
+	reasons := evidence.list_of(object.get(approval, "lapsed", []))
+	count(reasons) > 0
+	msg := text.join([
+		"approval ", _approval_name(approval), " no longer counts: ", concat("; ", reasons),
+		"; ", object.get(approval, "approver", null), " must approve the release again",
+	])
+}

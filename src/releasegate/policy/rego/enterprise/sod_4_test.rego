@@ -88,3 +88,13 @@ test_no_policy_revision if {
 	}
 	messages == {"the policy input names no policy revision, so no approval can be shown to be current"}
 }
+
+test_lapsed_approval_is_pending if {
+	lapsed := object.union(_approval, {"current": false, "superseded": false, "lapsed": ["it was given for source commit aaaa, and the release is now at commit cccc"]})
+	_sod_4_messages([lapsed]) == {"approval apr-1 by dana no longer counts: it was given for source commit aaaa, and the release is now at commit cccc; dana must approve the release again"}
+}
+
+test_superseded_lapsed_approval_passes if {
+	old := object.union(_approval, {"current": false, "superseded": true, "lapsed": []})
+	_sod_4_messages([old]) == set()
+}

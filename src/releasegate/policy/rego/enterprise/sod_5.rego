@@ -57,9 +57,10 @@ violation contains {"msg": msg} if {
 	some exception in exceptions.relevant
 	text.present(exception.requester)
 	text.present(exception.approver)
-	lower(exception.requester) == lower(exception.approver)
+	exceptions.same_person(exception)
 	msg := text.join([
-		"exception ", _exception_name(exception), " was approved by its requester ", exception.approver,
+		"exception ", _exception_name(exception), " was approved by ", exception.approver,
+		", the same person as its requester ", exception.requester,
 		"; ask someone other than the requester to approve it",
 	])
 }

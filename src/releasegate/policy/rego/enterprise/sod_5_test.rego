@@ -39,7 +39,7 @@ test_no_exceptions_pass if {
 
 test_self_approved if {
 	exception := object.union(_exception, {"approver": "Alice"})
-	_sod_5_messages([exception]) == {"exception exc-1 for VUL-1 was approved by its requester Alice; ask someone other than the requester to approve it"}
+	_sod_5_messages([exception]) == {"exception exc-1 for VUL-1 was approved by Alice, the same person as its requester alice; ask someone other than the requester to approve it"}
 }
 
 test_no_approver if {
@@ -65,4 +65,9 @@ test_out_of_scope_exception_ignored if {
 test_requested_exception_ignored if {
 	exception := object.union(_exception, {"approver": "alice", "status": "requested"})
 	_sod_5_messages([exception]) == set()
+}
+
+test_self_approved_under_alias if {
+	exception := object.union(_exception, {"approver": "a.archer@acme.example", "requester_person": "alice", "approver_person": "alice"})
+	_sod_5_messages([exception]) == {"exception exc-1 for VUL-1 was approved by a.archer@acme.example, the same person as its requester alice; ask someone other than the requester to approve it"}
 }

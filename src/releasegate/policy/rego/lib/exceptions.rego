@@ -43,6 +43,17 @@ non_waivable(control_id) if {
 in_scope(exception, release) if {
 	exception.scope.service == release.service
 	_release_matches(exception.scope, release)
+	_digest_matches(exception.scope, release)
+}
+
+_digest_matches(scope, _) if not "artifact_digest" in object.keys(scope)
+
+_digest_matches(scope, _) if scope.artifact_digest == null
+
+_digest_matches(scope, release) if {
+	is_string(scope.artifact_digest)
+	some artifact in release.artifacts
+	lower(artifact.digest) == lower(scope.artifact_digest)
 }
 
 _release_matches(scope, _) if not "release_id" in object.keys(scope)
@@ -121,8 +132,11 @@ _approver_problems(exception) := {"has no approver" | not text.present(exception
 	| {reason |
 		text.present(exception.approver)
 		text.present(exception.requester)
-		lower(exception.approver) == lower(exception.requester)
-		reason := text.join(["was approved by its own requester ", exception.approver, " (segregation of duties)"])
+		same_person(exception)
+		reason := text.join([
+			"was approved by ", exception.approver, ", the same person as its requester ", exception.requester,
+			" (segregation of duties)",
+		])
 	}
 	| {reason |
 		text.present(exception.approver)
@@ -186,4 +200,16 @@ _approver_authorised(exception) if object.get(object.get(exception, "approver_ro
 _approver_authorised(exception) if {
 	some group in object.get(exception, "approver_groups", [])
 	group in data.releasegate.params.exceptions.approver_groups
+}
+
+# METADATA
+# title: Requester and approver are one person
+# description: >-
+#   True when the exception's requester and approver are the same identity
+#   without regard to case, or resolve to the same person.
+same_person(exception) if lower(exception.approver) == lower(exception.requester)
+
+same_person(exception) if {
+	text.present(object.get(exception, "approver_person", null))
+	exception.approver_person == object.get(exception, "requester_person", null)
 }

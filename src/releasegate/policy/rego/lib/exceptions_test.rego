@@ -80,7 +80,7 @@ test_valid_exception if {
 }
 
 test_self_approved_invalid if {
-	exceptions.problems(_with({"approver": "Alice"})) == {"was approved by its own requester Alice (segregation of duties)"}
+	exceptions.problems(_with({"approver": "Alice"})) == {"was approved by Alice, the same person as its requester alice (segregation of duties)"}
 }
 
 test_missing_approver_invalid if {
@@ -152,7 +152,7 @@ test_missing_control_invalid if {
 
 test_several_problems_reported if {
 	exceptions.problems(_with({"approver": "alice", "justification": "", "compensating_controls": []})) == {
-		"was approved by its own requester alice (segregation of duties)",
+		"was approved by alice, the same person as its requester alice (segregation of duties)",
 		"has no justification",
 		"names no compensating controls",
 	}
@@ -202,4 +202,21 @@ test_control_wide_covers_all if {
 
 test_control_wide_without_finding_key if {
 	exceptions.covers(_with({"scope": {"service": "payments-api"}}), {"msg": "m"})
+}
+
+test_same_person_by_alias if {
+	exceptions.same_person(_with({"approver": "alice@acme.example", "requester_person": "alice", "approver_person": "alice"}))
+	not exceptions.same_person(_with({"requester_person": "alice", "approver_person": "erin"}))
+}
+
+test_alias_self_approval_is_a_problem if {
+	exception := _with({"approver": "a.archer", "requester_person": "alice", "approver_person": "alice"})
+	"was approved by a.archer, the same person as its requester alice (segregation of duties)" in exceptions.problems(exception)
+}
+
+test_digest_scope_matches_release_artifact if {
+	release := {"id": "rel-1", "service": "payments-api", "artifacts": [{"name": "api", "digest": "sha256:AA"}]}
+	exceptions.in_scope(_with({"scope": {"service": "payments-api", "artifact_digest": "sha256:aa"}}), release)
+	not exceptions.in_scope(_with({"scope": {"service": "payments-api", "artifact_digest": "sha256:bb"}}), release)
+	exceptions.in_scope(_with({"scope": {"service": "payments-api", "artifact_digest": null}}), release)
 }

@@ -1,0 +1,1 @@
+"""People, their aliases and roles, and authentication of the identities that act."""
