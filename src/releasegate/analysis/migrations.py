@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import Token, TokenType
+from sqlglot.tokens import Token, TokenType  # type: ignore[attr-defined]
 
 from releasegate.errors import InputError
 from releasegate.model.change import ChangeFinding, FindingLevel, MigrationReport
@@ -204,7 +204,7 @@ def _is_down_file(filename: str, names: set[str]) -> bool:
     if lower.endswith(".down.sql"):
         return True
     match = re.match(r"^U(\d[\w.]*__.*)$", filename)
-    return bool(match) and f"V{match.group(1)}" in names
+    return match is not None and f"V{match.group(1)}" in names
 
 
 def _down_path(path: Path) -> Path | None:
@@ -342,7 +342,7 @@ def _split(sql: str, dialect: Dialect) -> tuple[list[_Statement], dict[str, Any]
     return statements, None
 
 
-def _classify(tree: exp.Expression, statement: _Statement, state: _State) -> list[dict[str, Any]]:
+def _classify(tree: exp.Expr, statement: _Statement, state: _State) -> list[dict[str, Any]]:
     if isinstance(tree, exp.Create):
         return [_classify_create(tree, statement, state)]
     if isinstance(tree, exp.Drop):
@@ -401,7 +401,7 @@ def _classify_drop(tree: exp.Drop) -> dict[str, Any]:
 
 
 def _classify_action(
-    action: exp.Expression, table: str, alter: exp.Alter, statement: _Statement, state: _State
+    action: exp.Expr, table: str, alter: exp.Alter, statement: _Statement, state: _State
 ) -> dict[str, Any]:
     new_table = table in state.created_tables
     if isinstance(action, exp.ColumnDef):
@@ -731,7 +731,7 @@ def summary(report: MigrationReport) -> dict[str, int]:
     }
 
 
-__all__: Iterable[str] = (
+__all__ = [
     "Dialect",
     "RunnerTransaction",
     "ScriptInput",
@@ -739,4 +739,4 @@ __all__: Iterable[str] = (
     "read_scripts",
     "summary",
     "verdict",
-)
+]

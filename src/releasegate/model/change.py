@@ -74,3 +74,7 @@ class EventSchemaReport(Frozen):
 
     registry: str | None = None
     subjects: tuple[dict[str, Any], ...]
+
+
+ChangeReport = IacPlanReport | MigrationReport | ApiChangeReport | EventSchemaReport
+"""Any report of a change analyser."""

@@ -26,6 +26,7 @@ package releasegate.controls.db_1
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.evidence
 import data.releasegate.lib.migrations
 import data.releasegate.lib.scope
@@ -44,9 +45,11 @@ _destructive := {
 }
 
 # METADATA
-# title: Applies to every release
-# description: Every release attaches its migration report, which may list no script.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links a database migration or attaches a migration report.
+default applicable := false
+
+applicable if changes.database
 
 # METADATA
 # title: Migration report attached

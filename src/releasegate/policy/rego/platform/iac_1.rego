@@ -22,6 +22,7 @@ package releasegate.controls.iac_1
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.iac
 import data.releasegate.lib.scope
 import data.releasegate.lib.text
@@ -36,9 +37,11 @@ _accepted := accepted if {
 } else := []
 
 # METADATA
-# title: Applies to every release
-# description: Every release's infrastructure plan is checked, which may change nothing.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an infrastructure or privileged IAM change or attaches a Terraform plan.
+default applicable := false
+
+applicable if changes.infrastructure
 
 # METADATA
 # title: Plan attached and complete

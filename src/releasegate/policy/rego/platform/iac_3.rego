@@ -24,6 +24,7 @@ package releasegate.controls.iac_3
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.iac
 import data.releasegate.lib.scope
 import data.releasegate.lib.text
@@ -63,9 +64,11 @@ _regional contains resource if {
 }
 
 # METADATA
-# title: Applies to every release
-# description: Every release's infrastructure plan is checked, which may change nothing.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an infrastructure or privileged IAM change or attaches a Terraform plan.
+default applicable := false
+
+applicable if changes.infrastructure
 
 # METADATA
 # title: Plan attached and complete

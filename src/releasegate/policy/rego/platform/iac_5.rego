@@ -22,6 +22,7 @@ package releasegate.controls.iac_5
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.iac
 import data.releasegate.lib.scope
 import data.releasegate.lib.text
@@ -41,7 +42,10 @@ _categories := ["storage", "database"]
 #   iac.backup.max_criticality, and to services whose criticality is unknown.
 default applicable := false
 
-applicable if scope.up_to_criticality(scope.param(_max_criticality_path))
+applicable if {
+	changes.infrastructure
+	scope.up_to_criticality(scope.param(_max_criticality_path))
+}
 
 # Each violation rule starts with applicable, so that a control that does
 # not apply reports no violation.

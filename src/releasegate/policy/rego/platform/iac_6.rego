@@ -25,6 +25,7 @@ package releasegate.controls.iac_6
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.evidence
 import data.releasegate.lib.iac
 import data.releasegate.lib.scope
@@ -35,9 +36,11 @@ _categories_path := ["iac", "audit_log_categories"]
 _categories := evidence.list_of(scope.param(_categories_path))
 
 # METADATA
-# title: Applies to every release
-# description: Every release's infrastructure plan is checked, which may change nothing.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an infrastructure or privileged IAM change or attaches a Terraform plan.
+default applicable := false
+
+applicable if changes.infrastructure
 
 # METADATA
 # title: Plan attached and complete

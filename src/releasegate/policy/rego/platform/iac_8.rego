@@ -24,6 +24,7 @@ package releasegate.controls.iac_8
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.approvals
 import data.releasegate.lib.evidence
 import data.releasegate.lib.iac
@@ -57,9 +58,11 @@ _security_approved if {
 }
 
 # METADATA
-# title: Applies to every release
-# description: Every release's infrastructure plan is checked, which may change nothing.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an infrastructure or privileged IAM change or attaches a Terraform plan.
+default applicable := false
+
+applicable if changes.infrastructure
 
 # METADATA
 # title: Plan attached and complete

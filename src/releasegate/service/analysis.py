@@ -1,0 +1,82 @@
+"""Run the change controls on one analysis, before any release exists.
+
+`releasegate analyze plan` evaluates the infrastructure guardrails (IAC-1 to
+IAC-9) on a single plan with the same Rego library the gate uses, so that a
+team sees the gate's verdict while it still writes the change. The input
+document holds the plan, the service from the catalog when one is named, and
+placeholders for everything else; only the results of the requested controls
+are returned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from releasegate.clock import rfc3339
+from releasegate.model.decision import ControlResult
+from releasegate.model.service import Service
+from releasegate.policy.decide import decide
+from releasegate.policy.engine import compile_policy
+from releasegate.policy.layers import (
+    BUILTIN_DIR,
+    PARAMS_LABEL,
+    SCHEMA_LABEL,
+    PolicySet,
+    build_policy_set,
+    load_policy_set,
+)
+
+
+def builtin_policy() -> PolicySet:
+    """The built-in control library with its default parameters and no layers."""
+    files = [
+        (f"builtin/{path.relative_to(BUILTIN_DIR).as_posix()}", path.read_bytes())
+        for path in sorted(BUILTIN_DIR.rglob("*.rego"))
+        if not path.name.endswith("_test.rego")
+    ]
+    files.append((PARAMS_LABEL, (BUILTIN_DIR / "params.yaml").read_bytes()))
+    files.append((SCHEMA_LABEL, (BUILTIN_DIR / "params.schema.yaml").read_bytes()))
+    return build_policy_set(files)
+
+
+def policy_for(policy_dir: Path | None, service: str | None, catalog: Path | None) -> PolicySet:
+    """The layers of the working folder when it has them, else the built-in library."""
+    if policy_dir is not None and policy_dir.is_dir():
+        return load_policy_set(policy_dir, service, catalog=catalog if catalog and catalog.is_file() else None)
+    return builtin_policy()
+
+
+def evaluate_controls(
+    policy: PolicySet,
+    *,
+    evidence: dict[str, list[dict[str, Any]]],
+    service: Service | None,
+    environment: str,
+    now: datetime,
+    prefix: str,
+) -> list[ControlResult]:
+    """Evaluate `policy` on the given evidence lists and return the controls whose id starts with `prefix`."""
+    document: dict[str, Any] = {
+        "now": rfc3339(now),
+        "environment": environment,
+        "policy": {"revision": policy.revision},
+        "release": {
+            "id": "analysis", "service": service.name if service else None, "version": "analysis",
+            "description": "change analysis", "change_type": "normal", "source_commit": None,
+            "source_repository": None, "pull_request": None, "ticket": None,
+            "linked_changes": [], "affected_services": [], "emergency_reason": None,
+            "artifacts": [], "authors": [], "requester": None,
+        },
+        "service": None if service is None else service.model_dump(mode="json"),
+        "catalog": {"cab_group": None},
+        "evidence": {"test_reports": [], "scans": [], "findings": [], **evidence},
+        "approvals": [],
+        "exceptions": [],
+        "deployment": None,
+        "calendar": None,
+    }
+    evaluation = compile_policy(policy).evaluate(document)
+    verdict = decide(policy, evaluation, document)
+    return [result for result in verdict.results if result.control_id.startswith(prefix)]
