@@ -1,0 +1,157 @@
+"""Change analyses through the CLI and the gate, on the embedded database."""
+
+from __future__ import annotations
+
+import json
+
+from support import MANIFEST, Workspace, control, create, ws  # noqa: F401
+
+LINKED = MANIFEST + """linked_changes:
+  - {kind: database-migration, reference: migrations/}
+  - {kind: infrastructure, reference: plan.json}
+"""
+
+FLAG_ON = LINKED + """feature_flags:
+  - {key: settlement-key-v2, enabled_before: false, enabled_after: true}
+"""
+
+KMS = "arn:aws:kms:eu-west-1:111122223333:key/0b1c2d3e-aaaa-bbbb-cccc-111122223333"
+
+
+def _plan(kms_key: str | None) -> str:
+    after = {"storage_encrypted": True, "publicly_accessible": False, "backup_retention_period": 14,
+             "enabled_cloudwatch_logs_exports": ["postgresql"], "tags": {}}
+    unknown: dict[str, bool] = {}
+    if kms_key is None:
+        unknown["kms_key_id"] = True
+    else:
+        after["kms_key_id"] = kms_key
+    return json.dumps({
+        "format_version": "1.2",
+        "terraform_version": "1.9.8",
+        "resource_changes": [
+            {"address": "aws_db_instance.ledger", "mode": "managed", "type": "aws_db_instance",
+             "name": "ledger", "change": {"actions": ["update"], "before": {}, "after": after,
+                                           "after_unknown": unknown}},
+            {"address": "aws_cloudtrail.audit", "mode": "managed", "type": "aws_cloudtrail",
+             "name": "audit", "change": {"actions": ["no-op"], "before": {}, "after": {
+                 "enable_logging": True, "enable_log_file_validation": True, "tags": {}},
+                 "after_unknown": {}}},
+        ],
+        "configuration": {"provider_config": {"aws": {"name": "aws", "expressions": {
+            "region": {"constant_value": "eu-west-1"},
+            "default_tags": [{"tags": {"constant_value": {
+                "cost-centre": "CC-1", "owner": "payments-engineering", "environment": "production"}}}],
+        }}}, "root_module": {"resources": [
+            {"address": "aws_db_instance.ledger", "type": "aws_db_instance", "provider_config_key": "aws"},
+            {"address": "aws_cloudtrail.audit", "type": "aws_cloudtrail", "provider_config_key": "aws"},
+        ]}},
+    })
+
+
+def _gate(ws: Workspace, release: str) -> dict:
+    result, decision = ws.json("gate", release, "--env", "production")
+    assert result.exit_code in (1, 3), result.output
+    return decision
+
+
+def test_release_without_linked_changes_does_not_need_analyses(ws: Workspace) -> None:
+    release = create(ws)
+    decision = _gate(ws, release)
+    for control_id in ("IAC-1", "DB-1", "DB-2", "DB-3", "API-1", "EVT-1"):
+        assert control(decision, control_id)["outcome"] == "not_applicable", control_id
+
+
+def test_linked_changes_without_analyses_fail_closed(ws: Workspace) -> None:
+    release = create(ws, LINKED)
+    decision = _gate(ws, release)
+    assert decision["outcome"] == "deny"
+    iac = control(decision, "IAC-1")
+    assert iac["outcome"] == "fail" and iac["blocking"] is True
+    assert iac["violations"][0]["msg"].startswith("no Terraform plan attached")
+    assert control(decision, "DB-1")["violations"][0]["msg"].startswith(
+        "no database migration report attached")
+
+
+def test_unsafe_migration_and_unknown_plan_block_then_safe_ones_pass(ws: Workspace) -> None:
+    release = create(ws, LINKED)
+    migrations = ws.root / "migrations"
+    migrations.mkdir()
+    (migrations / "V7__settlement_key.sql").write_text(
+        "CREATE INDEX settlements_key ON settlements (idempotency_key);\n"
+        "ALTER TABLE settlements DROP COLUMN legacy_ref;\n"
+    )
+    result, report = ws.json("analyze", "migrations", str(migrations), "--release", release)
+    assert result.exit_code == 1, result.output
+    assert report["verdict"] == "err"
+    assert [f["rule"] for f in report["findings"]] == [
+        "require-concurrent-index-creation", "ban-drop-column"]
+    result = ws.run("analyze", "plan", str(ws.write("plan.json", _plan(None))), "--release", release,
+                    "--service", "payments-api")
+    assert result.exit_code == 1, result.output
+
+    decision = _gate(ws, release)
+    assert decision["outcome"] == "deny"
+    db_1 = {v["msg"] for v in control(decision, "DB-1")["violations"]}
+    assert db_1 == {
+        "migration V7__settlement_key builds an index on settlements without CONCURRENTLY, "
+        "which blocks writes; build it concurrently",
+        "migration V7__settlement_key drops column settlements.legacy_ref, which the running "
+        "version may still read (the report does not say); remove the reads first and drop or "
+        "rename it in a later release",
+    }
+    assert control(decision, "DB-2")["outcome"] == "fail"
+    iac_1 = control(decision, "IAC-1")
+    [violation] = iac_1["violations"]
+    assert violation["key"] == "aws_db_instance.ledger"
+    assert violation["msg"].startswith(
+        "aws_db_instance.ledger (aws_db_instance): encryption.key_type is unknown until apply (plan ev-")
+
+    # A second release with a safe expand migration, its down step and a known key.
+    second = create(ws, LINKED.replace('version: "2.4.0"', 'version: "2.4.1"'))
+    safe = ws.root / "safe"
+    safe.mkdir()
+    (safe / "V8__settlement_key.up.sql").write_text(
+        "CREATE INDEX CONCURRENTLY settlements_key ON settlements (idempotency_key);\n")
+    (safe / "V8__settlement_key.down.sql").write_text("DROP INDEX CONCURRENTLY settlements_key;\n")
+    assert ws.run("analyze", "migrations", str(safe), "--release", second).exit_code == 0
+    plan = ws.write("plan2.json", _plan(KMS))
+    result = ws.run("analyze", "plan", str(plan), "--release", second, "--service", "payments-api")
+    assert result.exit_code == 0, result.output
+    decision = _gate(ws, second)
+    for control_id in ("DB-1", "DB-2", "DB-3", "IAC-1", "IAC-2", "IAC-3", "IAC-4", "IAC-5", "IAC-6"):
+        assert control(decision, control_id)["outcome"] == "pass", control(decision, control_id)
+
+
+def test_flag_switched_on_with_a_migration_fails_db_3(ws: Workspace) -> None:
+    release = create(ws, FLAG_ON)
+    safe = ws.root / "safe"
+    safe.mkdir()
+    (safe / "V8__key.up.sql").write_text("ALTER TABLE settlements ADD COLUMN k text;\n")
+    (safe / "V8__key.down.sql").write_text("ALTER TABLE settlements DROP COLUMN k;\n")
+    assert ws.run("analyze", "migrations", str(safe), "--release", release).exit_code == 0
+    decision = _gate(ws, release)
+    assert [v["msg"] for v in control(decision, "DB-3")["violations"]] == [
+        "the release migrates the schema (V8__key) and turns on flag settlement-key-v2 in "
+        "production; keep the flag as it is and change it in a later release"
+    ]
+
+
+def test_attached_analysis_is_in_the_ledger(ws: Workspace) -> None:
+    release = create(ws, LINKED)
+    before = ws.ledger_size()
+    result, body = ws.json("analyze", "plan", str(ws.write("plan.json", _plan(KMS))), "--release", release,
+                           "--service", "payments-api")
+    assert result.exit_code == 0, result.output
+    assert body["evidence_id"].startswith("ev-")
+    assert ws.ledger_size() == before + 1
+
+
+def test_bad_plan_is_an_input_error_and_stores_nothing(ws: Workspace) -> None:
+    release = create(ws, LINKED)
+    before = ws.ledger_size()
+    result = ws.run("analyze", "plan", str(ws.write("state.json", json.dumps(
+        {"format_version": "1.0", "values": {"root_module": {}}}))), "--release", release)
+    assert result.exit_code == 2
+    assert "not a Terraform plan" in result.output
+    assert ws.ledger_size() == before
