@@ -213,3 +213,61 @@ def analyze_plan_command(
         console.print(f"verdict: {styled('fail') if blocked else styled('pass')}"
                       + (f" (attached as {attached})" if attached else ""))
     raise typer.Exit(EXIT_BLOCKED if blocked else EXIT_OK)
+
+
+@analyze_app.command("openapi")
+def analyze_openapi_command(
+    base: Annotated[Path, typer.Argument(help="The published description (OpenAPI 3.x or Swagger 2.0).")],
+    revision: Annotated[Path, typer.Argument(help="The release's description.")],
+    api: Annotated[str | None, typer.Option(help="Name of the API (default: the revision's info.title).")] = None,
+    published: Annotated[
+        bool, typer.Option(help="Whether clients use the base description; --no-published for an internal draft.")
+    ] = True,
+    release: ReleaseOption = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """List the changes from BASE to REVISION, each with a stable fingerprint; breaking ones block."""
+    from releasegate.analysis.openapi import diff_descriptions, load_description, summary
+    from releasegate.documents import read_bytes
+    from releasegate.model import EvidenceKind
+
+    attached = None
+    try:
+        application = _settings_app()
+        base_raw = read_bytes(base, what="base description")
+        revision_raw = read_bytes(revision, what="revision description")
+        report = diff_descriptions(
+            load_description(base_raw, source=str(base)),
+            load_description(revision_raw, source=str(revision)),
+            api=api, published=published, source=(str(base), str(revision)),
+        )
+        if release is not None:
+            attached = _attach(application, release, kind=EvidenceKind.API_CHANGES, format="openapi",
+                               report=report, files=[(base.name, base_raw), (revision.name, revision_raw)],
+                               summary=summary(report))
+    except ReleasegateError as error:
+        _fail(error, output)
+        return
+    blocked = _api_blocked(report.model_dump(mode="json"))
+    if output is OutputFormat.JSON:
+        emit_json({"verdict": "fail" if blocked else "pass", "evidence_id": attached,
+                   **report.model_dump(mode="json")})
+    else:
+        rows = [[c["level"], c["operation"], c["path"], c["text"], c["fingerprint"]] for c in report.changes]
+        console.print(table(f"{report.api}: {report.base_version} to {report.revision_version}",
+                            ["level", "method", "path", "change", "fingerprint"], rows))
+        console.print(f"verdict: {styled('fail') if blocked else styled('pass')}"
+                      + (f" (attached as {attached})" if attached else ""))
+    raise typer.Exit(EXIT_BLOCKED if blocked else EXIT_OK)
+
+
+def _api_blocked(report: dict[str, Any]) -> bool:
+    """API-1's rule: a breaking change of a published API blocks unless the major version rises."""
+    def major(version: Any) -> int | None:
+        text = str(version or "").lstrip("vV").split(".")[0]
+        return int(text) if text.isdigit() else None
+
+    new, old = major(report.get("revision_version")), major(report.get("base_version"))
+    new_major = new is not None and old is not None and new > old
+    breaking = any(c["level"] == "breaking" for c in report["changes"])
+    return breaking and report.get("published", True) is not False and not new_major
