@@ -177,7 +177,8 @@ def _operations(document: dict[str, Any], *, source: str) -> dict[tuple[str, str
                               if k in ("type", "enum", "format", "items", "maximum", "minimum",
                                        "maxLength", "minLength", "pattern")}
                 if schema is None and isinstance(parameter.get("content"), dict):
-                    schema = next(iter(parameter["content"].values()), {}).get("schema")
+                    first: dict[str, Any] = next(iter(parameter["content"].values()), None) or {}
+                    schema = first.get("schema")
                 key = (str(parameter.get("in")), str(parameter.get("name")))
                 if key[0] == "path":
                     # Path parameters match by position, so renaming one changes nothing.
@@ -195,7 +196,9 @@ def _operations(document: dict[str, Any], *, source: str) -> dict[tuple[str, str
                     continue
                 if swagger:
                     produces = operation.get("produces") or document.get("produces") or ["application/json"]
-                    content = {m: response["schema"] for m in produces} if "schema" in response else {}
+                    content: dict[str, Any] = (
+                        {m: response["schema"] for m in produces} if "schema" in response else {}
+                    )
                 else:
                     content = {m: (c or {}).get("schema") or {}
                                for m, c in (response.get("content") or {}).items()}
@@ -378,8 +381,8 @@ def _compare_schema(old: Any, new: Any, operation: _Operation, where: str, *, re
             yield _change("schema-composition-changed", operation, f"{where}.{keyword}",
                           f"{keyword} changed; review the change by hand")
 
-    old_props = old.get("properties") if isinstance(old.get("properties"), dict) else {}
-    new_props = new.get("properties") if isinstance(new.get("properties"), dict) else {}
+    old_props: dict[str, Any] = old["properties"] if isinstance(old.get("properties"), dict) else {}
+    new_props: dict[str, Any] = new["properties"] if isinstance(new.get("properties"), dict) else {}
     old_required = set(old.get("required") or [])
     new_required = set(new.get("required") or [])
     for name in sorted(set(old_props) | set(new_props)):
