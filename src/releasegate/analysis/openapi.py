@@ -177,7 +177,8 @@ def _operations(document: dict[str, Any], *, source: str) -> dict[tuple[str, str
                               if k in ("type", "enum", "format", "items", "maximum", "minimum",
                                        "maxLength", "minLength", "pattern")}
                 if schema is None and isinstance(parameter.get("content"), dict):
-                    first: dict[str, Any] = next(iter(parameter["content"].values()), None) or {}
+                    media: list[Any] = list(parameter["content"].values())
+                    first: dict[str, Any] = media[0] if media and isinstance(media[0], dict) else {}
                     schema = first.get("schema")
                 key = (str(parameter.get("in")), str(parameter.get("name")))
                 if key[0] == "path":
