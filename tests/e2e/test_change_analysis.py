@@ -6,47 +6,108 @@ import json
 
 from support import MANIFEST, Workspace, control, create, ws  # noqa: F401
 
-LINKED = MANIFEST + """linked_changes:
+LINKED = (
+    MANIFEST
+    + """linked_changes:
   - {kind: database-migration, reference: migrations/}
   - {kind: infrastructure, reference: plan.json}
 """
+)
 
-FLAG_ON = LINKED + """feature_flags:
+FLAG_ON = (
+    LINKED
+    + """feature_flags:
   - {key: settlement-key-v2, enabled_before: false, enabled_after: true}
 """
+)
 
 KMS = "arn:aws:kms:eu-west-1:111122223333:key/0b1c2d3e-aaaa-bbbb-cccc-111122223333"
 
 
 def _plan(kms_key: str | None) -> str:
-    after = {"storage_encrypted": True, "publicly_accessible": False, "backup_retention_period": 14,
-             "enabled_cloudwatch_logs_exports": ["postgresql"], "tags": {}}
+    after = {
+        "storage_encrypted": True,
+        "publicly_accessible": False,
+        "backup_retention_period": 14,
+        "enabled_cloudwatch_logs_exports": ["postgresql"],
+        "tags": {},
+    }
     unknown: dict[str, bool] = {}
     if kms_key is None:
         unknown["kms_key_id"] = True
     else:
         after["kms_key_id"] = kms_key
-    return json.dumps({
-        "format_version": "1.2",
-        "terraform_version": "1.9.8",
-        "resource_changes": [
-            {"address": "aws_db_instance.ledger", "mode": "managed", "type": "aws_db_instance",
-             "name": "ledger", "change": {"actions": ["update"], "before": {}, "after": after,
-                                           "after_unknown": unknown}},
-            {"address": "aws_cloudtrail.audit", "mode": "managed", "type": "aws_cloudtrail",
-             "name": "audit", "change": {"actions": ["no-op"], "before": {}, "after": {
-                 "enable_logging": True, "enable_log_file_validation": True, "tags": {}},
-                 "after_unknown": {}}},
-        ],
-        "configuration": {"provider_config": {"aws": {"name": "aws", "expressions": {
-            "region": {"constant_value": "eu-west-1"},
-            "default_tags": [{"tags": {"constant_value": {
-                "cost-centre": "CC-1", "owner": "payments-engineering", "environment": "production"}}}],
-        }}}, "root_module": {"resources": [
-            {"address": "aws_db_instance.ledger", "type": "aws_db_instance", "provider_config_key": "aws"},
-            {"address": "aws_cloudtrail.audit", "type": "aws_cloudtrail", "provider_config_key": "aws"},
-        ]}},
-    })
+    return json.dumps(
+        {
+            "format_version": "1.2",
+            "terraform_version": "1.9.8",
+            "resource_changes": [
+                {
+                    "address": "aws_db_instance.ledger",
+                    "mode": "managed",
+                    "type": "aws_db_instance",
+                    "name": "ledger",
+                    "change": {
+                        "actions": ["update"],
+                        "before": {},
+                        "after": after,
+                        "after_unknown": unknown,
+                    },
+                },
+                {
+                    "address": "aws_cloudtrail.audit",
+                    "mode": "managed",
+                    "type": "aws_cloudtrail",
+                    "name": "audit",
+                    "change": {
+                        "actions": ["no-op"],
+                        "before": {},
+                        "after": {
+                            "enable_logging": True,
+                            "enable_log_file_validation": True,
+                            "tags": {},
+                        },
+                        "after_unknown": {},
+                    },
+                },
+            ],
+            "configuration": {
+                "provider_config": {
+                    "aws": {
+                        "name": "aws",
+                        "expressions": {
+                            "region": {"constant_value": "eu-west-1"},
+                            "default_tags": [
+                                {
+                                    "tags": {
+                                        "constant_value": {
+                                            "cost-centre": "CC-1",
+                                            "owner": "payments-engineering",
+                                            "environment": "production",
+                                        }
+                                    }
+                                }
+                            ],
+                        },
+                    }
+                },
+                "root_module": {
+                    "resources": [
+                        {
+                            "address": "aws_db_instance.ledger",
+                            "type": "aws_db_instance",
+                            "provider_config_key": "aws",
+                        },
+                        {
+                            "address": "aws_cloudtrail.audit",
+                            "type": "aws_cloudtrail",
+                            "provider_config_key": "aws",
+                        },
+                    ]
+                },
+            },
+        }
+    )
 
 
 def _gate(ws: Workspace, release: str) -> dict:
@@ -70,7 +131,8 @@ def test_linked_changes_without_analyses_fail_closed(ws: Workspace) -> None:
     assert iac["outcome"] == "fail" and iac["blocking"] is True
     assert iac["violations"][0]["msg"].startswith("no Terraform plan attached")
     assert control(decision, "DB-1")["violations"][0]["msg"].startswith(
-        "no database migration report attached")
+        "no database migration report attached"
+    )
 
 
 def test_unsafe_migration_and_unknown_plan_block_then_safe_ones_pass(ws: Workspace) -> None:
@@ -85,9 +147,18 @@ def test_unsafe_migration_and_unknown_plan_block_then_safe_ones_pass(ws: Workspa
     assert result.exit_code == 1, result.output
     assert report["verdict"] == "err"
     assert [f["rule"] for f in report["findings"]] == [
-        "require-concurrent-index-creation", "ban-drop-column"]
-    result = ws.run("analyze", "plan", str(ws.write("plan.json", _plan(None))), "--release", release,
-                    "--service", "payments-api")
+        "require-concurrent-index-creation",
+        "ban-drop-column",
+    ]
+    result = ws.run(
+        "analyze",
+        "plan",
+        str(ws.write("plan.json", _plan(None))),
+        "--release",
+        release,
+        "--service",
+        "payments-api",
+    )
     assert result.exit_code == 1, result.output
 
     decision = _gate(ws, release)
@@ -105,21 +176,33 @@ def test_unsafe_migration_and_unknown_plan_block_then_safe_ones_pass(ws: Workspa
     [violation] = iac_1["violations"]
     assert violation["key"] == "aws_db_instance.ledger"
     assert violation["msg"].startswith(
-        "aws_db_instance.ledger (aws_db_instance): encryption.key_type is unknown until apply (plan ev-")
+        "aws_db_instance.ledger (aws_db_instance): encryption.key_type is unknown until apply (plan ev-"
+    )
 
     # A second release with a safe expand migration, its down step and a known key.
     second = create(ws, LINKED.replace('version: "2.4.0"', 'version: "2.4.1"'))
     safe = ws.root / "safe"
     safe.mkdir()
     (safe / "V8__settlement_key.up.sql").write_text(
-        "CREATE INDEX CONCURRENTLY settlements_key ON settlements (idempotency_key);\n")
+        "CREATE INDEX CONCURRENTLY settlements_key ON settlements (idempotency_key);\n"
+    )
     (safe / "V8__settlement_key.down.sql").write_text("DROP INDEX CONCURRENTLY settlements_key;\n")
     assert ws.run("analyze", "migrations", str(safe), "--release", second).exit_code == 0
     plan = ws.write("plan2.json", _plan(KMS))
     result = ws.run("analyze", "plan", str(plan), "--release", second, "--service", "payments-api")
     assert result.exit_code == 0, result.output
     decision = _gate(ws, second)
-    for control_id in ("DB-1", "DB-2", "DB-3", "IAC-1", "IAC-2", "IAC-3", "IAC-4", "IAC-5", "IAC-6"):
+    for control_id in (
+        "DB-1",
+        "DB-2",
+        "DB-3",
+        "IAC-1",
+        "IAC-2",
+        "IAC-3",
+        "IAC-4",
+        "IAC-5",
+        "IAC-6",
+    ):
         assert control(decision, control_id)["outcome"] == "pass", control(decision, control_id)
 
 
@@ -140,8 +223,15 @@ def test_flag_switched_on_with_a_migration_fails_db_3(ws: Workspace) -> None:
 def test_attached_analysis_is_in_the_ledger(ws: Workspace) -> None:
     release = create(ws, LINKED)
     before = ws.ledger_size()
-    result, body = ws.json("analyze", "plan", str(ws.write("plan.json", _plan(KMS))), "--release", release,
-                           "--service", "payments-api")
+    result, body = ws.json(
+        "analyze",
+        "plan",
+        str(ws.write("plan.json", _plan(KMS))),
+        "--release",
+        release,
+        "--service",
+        "payments-api",
+    )
     assert result.exit_code == 0, result.output
     assert body["evidence_id"].startswith("ev-")
     assert ws.ledger_size() == before + 1
@@ -150,8 +240,123 @@ def test_attached_analysis_is_in_the_ledger(ws: Workspace) -> None:
 def test_bad_plan_is_an_input_error_and_stores_nothing(ws: Workspace) -> None:
     release = create(ws, LINKED)
     before = ws.ledger_size()
-    result = ws.run("analyze", "plan", str(ws.write("state.json", json.dumps(
-        {"format_version": "1.0", "values": {"root_module": {}}}))), "--release", release)
+    result = ws.run(
+        "analyze",
+        "plan",
+        str(
+            ws.write(
+                "state.json", json.dumps({"format_version": "1.0", "values": {"root_module": {}}})
+            )
+        ),
+        "--release",
+        release,
+    )
     assert result.exit_code == 2
     assert "not a Terraform plan" in result.output
     assert ws.ledger_size() == before
+
+
+API_AND_EVENTS = (
+    MANIFEST
+    + """linked_changes:
+  - {kind: api-schema, reference: openapi.yaml}
+  - {kind: event-schema, reference: settlement.avsc}
+"""
+)
+
+OPENAPI = """openapi: 3.0.3
+info: {{title: Payments, version: {version}}}
+paths:
+  /payments/{{id}}:
+    get:
+      parameters: [{{in: path, name: id, required: true, schema: {{type: string}}}}]
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {{type: object, required: [{required}], properties: {{id: {{type: string}}, status: {{type: string}}}}}}
+"""
+
+AVRO = json.dumps(
+    {"type": "record", "name": "SettlementCompleted", "fields": [{"name": "id", "type": "string"}]}
+)
+AVRO_REQUIRED = json.dumps(
+    {
+        "type": "record",
+        "name": "SettlementCompleted",
+        "fields": [{"name": "id", "type": "string"}, {"name": "currency", "type": "string"}],
+    }
+)
+AVRO_DEFAULTED = json.dumps(
+    {
+        "type": "record",
+        "name": "SettlementCompleted",
+        "fields": [
+            {"name": "id", "type": "string"},
+            {"name": "currency", "type": "string", "default": "EUR"},
+        ],
+    }
+)
+
+
+def test_breaking_api_and_incompatible_schema_fail_their_controls(ws: Workspace) -> None:
+    release = create(ws, API_AND_EVENTS)
+    base = ws.write("base.yaml", OPENAPI.format(version="2.3.0", required="id, status"))
+    revision = ws.write("revision.yaml", OPENAPI.format(version="2.4.0", required="id"))
+    result, report = ws.json("analyze", "openapi", str(base), str(revision), "--release", release)
+    assert result.exit_code == 1, result.output
+    assert [c["fingerprint"] for c in report["changes"]] == [
+        "response-property-became-optional:GET:/payments/{}:response.200.application/json.status"
+    ]
+    result = ws.run(
+        "analyze",
+        "schema",
+        str(ws.write("new.avsc", AVRO_REQUIRED)),
+        "--previous",
+        str(ws.write("v1.avsc", AVRO)),
+        "--topic",
+        "payments.settlements",
+        "--release",
+        release,
+    )
+    assert result.exit_code == 1, result.output
+
+    decision = _gate(ws, release)
+    api = control(decision, "API-1")
+    assert api["outcome"] == "fail"
+    assert api["violations"][0]["key"] == (
+        "response-property-became-optional:GET:/payments/{}:response.200.application/json.status"
+    )
+    evt = control(decision, "EVT-1")
+    assert [v["msg"] for v in evt["violations"]] == [
+        "schema subject payments.settlements-value is not compatible under BACKWARD (new schema cannot "
+        "read version 1: $.currency: the reader field has no default and the writer does not write it); "
+        "change the schema compatibly or publish it under a new subject"
+    ]
+
+
+def test_new_major_version_and_defaulted_field_pass(ws: Workspace) -> None:
+    release = create(ws, API_AND_EVENTS)
+    base = ws.write("base.yaml", OPENAPI.format(version="2.3.0", required="id, status"))
+    revision = ws.write("revision.yaml", OPENAPI.format(version="3.0.0", required="id"))
+    assert (
+        ws.run("analyze", "openapi", str(base), str(revision), "--release", release).exit_code == 0
+    )
+    result = ws.run(
+        "analyze",
+        "schema",
+        str(ws.write("new.avsc", AVRO_DEFAULTED)),
+        "--previous",
+        str(ws.write("v1.avsc", AVRO)),
+        "--topic",
+        "payments.settlements",
+        "--mode",
+        "FULL",
+        "--release",
+        release,
+    )
+    assert result.exit_code == 0, result.output
+    decision = _gate(ws, release)
+    assert control(decision, "API-1")["outcome"] == "pass"
+    assert control(decision, "EVT-1")["outcome"] == "pass"

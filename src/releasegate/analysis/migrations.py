@@ -67,47 +67,98 @@ _SAFE_KINDS = frozenset(
 # PostgreSQL rewrite the table instead of storing the default once.
 _VOLATILE_FUNCTIONS = frozenset(
     {
-        "random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc",
-        "uuid_generate_v4", "clock_timestamp", "timeofday", "nextval", "txid_current",
+        "random",
+        "gen_random_uuid",
+        "uuid_generate_v1",
+        "uuid_generate_v1mc",
+        "uuid_generate_v4",
+        "clock_timestamp",
+        "timeofday",
+        "nextval",
+        "txid_current",
     }
 )
 _VOLATILE_EXPRESSIONS: tuple[type[exp.Expression], ...] = (exp.Rand, exp.Uuid)
 _SERIAL_TYPES = frozenset(
     {exp.DataType.Type.SERIAL, exp.DataType.Type.BIGSERIAL, exp.DataType.Type.SMALLSERIAL}
 )
-_DOWN_MARKERS = re.compile(r"^\s*--\s*(\+goose\s+down|migrate:down)\b", re.IGNORECASE | re.MULTILINE)
+_DOWN_MARKERS = re.compile(
+    r"^\s*--\s*(\+goose\s+down|migrate:down)\b", re.IGNORECASE | re.MULTILINE
+)
 _UP_MARKERS = re.compile(r"^\s*--\s*(\+goose\s+up|migrate:up)\b.*$", re.IGNORECASE | re.MULTILINE)
 
 # The squawk rule each finding corresponds to, with its level and what to do.
 RULES: dict[str, tuple[FindingLevel, str]] = {
-    "syntax-error": (FindingLevel.ERROR, "fix the statement; an unparsed statement cannot be shown safe"),
+    "syntax-error": (
+        FindingLevel.ERROR,
+        "fix the statement; an unparsed statement cannot be shown safe",
+    ),
     "unclassified-statement": (
         FindingLevel.ERROR,
         "releasegate cannot tell whether this statement is safe; review it and request an "
         "exception for DB-1 that names the script",
     ),
-    "ban-drop-column": (FindingLevel.ERROR, "stop reading the column first and drop it in a later contract release"),
-    "ban-drop-table": (FindingLevel.ERROR, "stop reading the table first and drop it in a later contract release"),
-    "renaming-column": (FindingLevel.ERROR, "add the new column, copy the data and switch readers before dropping the old one"),
-    "renaming-table": (FindingLevel.ERROR, "create the new table or a view, switch readers, then drop the old name later"),
+    "ban-drop-column": (
+        FindingLevel.ERROR,
+        "stop reading the column first and drop it in a later contract release",
+    ),
+    "ban-drop-table": (
+        FindingLevel.ERROR,
+        "stop reading the table first and drop it in a later contract release",
+    ),
+    "renaming-column": (
+        FindingLevel.ERROR,
+        "add the new column, copy the data and switch readers before dropping the old one",
+    ),
+    "renaming-table": (
+        FindingLevel.ERROR,
+        "create the new table or a view, switch readers, then drop the old name later",
+    ),
     "ban-truncate-cascade": (FindingLevel.ERROR, "truncate the tables one by one, without CASCADE"),
-    "adding-required-field": (FindingLevel.ERROR, "add the column nullable or with a default, backfill it, then add the constraint"),
-    "adding-not-nullable-field": (FindingLevel.ERROR, "add a CHECK (column IS NOT NULL) NOT VALID constraint, validate it, then set NOT NULL"),
-    "adding-field-with-default": (FindingLevel.ERROR, "add the column without a default, backfill it in batches, then set the default"),
-    "adding-serial-primary-key-field": (FindingLevel.ERROR, "build a unique index concurrently, then add the primary key USING INDEX"),
-    "changing-column-type": (FindingLevel.ERROR, "add a column of the new type, copy the data and switch readers"),
-    "require-concurrent-index-creation": (FindingLevel.ERROR, "build the index with CREATE INDEX CONCURRENTLY outside a transaction"),
-    "require-concurrent-index-deletion": (FindingLevel.ERROR, "drop the index with DROP INDEX CONCURRENTLY outside a transaction"),
+    "adding-required-field": (
+        FindingLevel.ERROR,
+        "add the column nullable or with a default, backfill it, then add the constraint",
+    ),
+    "adding-not-nullable-field": (
+        FindingLevel.ERROR,
+        "add a CHECK (column IS NOT NULL) NOT VALID constraint, validate it, then set NOT NULL",
+    ),
+    "adding-field-with-default": (
+        FindingLevel.ERROR,
+        "add the column without a default, backfill it in batches, then set the default",
+    ),
+    "adding-serial-primary-key-field": (
+        FindingLevel.ERROR,
+        "build a unique index concurrently, then add the primary key USING INDEX",
+    ),
+    "changing-column-type": (
+        FindingLevel.ERROR,
+        "add a column of the new type, copy the data and switch readers",
+    ),
+    "require-concurrent-index-creation": (
+        FindingLevel.ERROR,
+        "build the index with CREATE INDEX CONCURRENTLY outside a transaction",
+    ),
+    "require-concurrent-index-deletion": (
+        FindingLevel.ERROR,
+        "drop the index with DROP INDEX CONCURRENTLY outside a transaction",
+    ),
     "ban-concurrent-index-creation-in-transaction": (
         FindingLevel.ERROR,
         "run the concurrent index build outside a transaction (configure the runner not to wrap this script)",
     ),
-    "constraint-missing-not-valid": (FindingLevel.ERROR, "add the constraint NOT VALID, then VALIDATE it in a separate transaction"),
+    "constraint-missing-not-valid": (
+        FindingLevel.ERROR,
+        "add the constraint NOT VALID, then VALIDATE it in a separate transaction",
+    ),
     "disallowed-unique-constraint": (
         FindingLevel.ERROR,
         "build a unique index concurrently, then add the constraint USING INDEX",
     ),
-    "ban-drop-not-null": (FindingLevel.WARNING, "make sure no running version relies on the column never being null"),
+    "ban-drop-not-null": (
+        FindingLevel.WARNING,
+        "make sure no running version relies on the column never being null",
+    ),
 }
 
 
@@ -275,8 +326,12 @@ def _analyze_script(
                 tree = sqlglot.parse_one(statement.text, read=state.dialect.value)
         except (ParseError, TokenError) as error:
             parse_errors.append(
-                {"statement": statement.index, "line": statement.line,
-                 "message": _first_line(str(error)), "sql": _short(statement.text)}
+                {
+                    "statement": statement.index,
+                    "line": statement.line,
+                    "message": _first_line(str(error)),
+                    "sql": _short(statement.text),
+                }
             )
             continue
 
@@ -328,7 +383,12 @@ def _split(sql: str, dialect: Dialect) -> tuple[list[_Statement], dict[str, Any]
         with _quiet_sqlglot():
             tokens = sqlglot.tokenize(sql, read=dialect.value)
     except TokenError as error:
-        return [], {"statement": None, "line": None, "message": _first_line(str(error)), "sql": None}
+        return [], {
+            "statement": None,
+            "line": None,
+            "message": _first_line(str(error)),
+            "sql": None,
+        }
     statements: list[_Statement] = []
     current: list[Token] = []
     for token in [*tokens, None]:
@@ -370,7 +430,7 @@ def _classify_create(tree: exp.Create, statement: _Statement, state: _State) -> 
         table = _table_name(tree.this)
         state.created_tables.add(table)
         schema = tree.this if isinstance(tree.this, exp.Schema) else None
-        for column in (schema.expressions if schema else []):
+        for column in schema.expressions if schema else []:
             if isinstance(column, exp.ColumnDef) and isinstance(column.kind, exp.DataType):
                 state.column_types[(table, column.name.lower())] = column.kind
         return {"kind": "create_table", "table": table}
@@ -395,8 +455,11 @@ def _classify_drop(tree: exp.Drop) -> dict[str, Any]:
     if kind == "TABLE":
         return {"kind": "drop_table", "table": _table_name(target)}
     if kind == "INDEX":
-        return {"kind": "drop_index", "name": _table_name(target),
-                "concurrent": bool(tree.args.get("concurrently"))}
+        return {
+            "kind": "drop_index",
+            "name": _table_name(target),
+            "concurrent": bool(tree.args.get("concurrently")),
+        }
     return {"kind": "drop_object", "object": kind.lower(), "name": _table_name(target)}
 
 
@@ -431,21 +494,34 @@ def _classify_action(
         column = targets[0].name if targets else ""
         return {"kind": "drop_column", "table": table, "column": column}
     if isinstance(action, exp.RenameColumn):
-        return {"kind": "rename_column", "table": table, "column": action.this.name,
-                "new_name": action.args["to"].name}
+        return {
+            "kind": "rename_column",
+            "table": table,
+            "column": action.this.name,
+            "new_name": action.args["to"].name,
+        }
     if isinstance(action, exp.AlterRename):
         return {"kind": "rename_table", "table": table, "new_name": _table_name(action.this)}
     if isinstance(action, exp.AlterColumn):
         column = action.name
         if action.args.get("dtype") is not None:
             new_type = action.args["dtype"]
-            return {"kind": "alter_column_type", "table": table, "column": column,
-                    "type": new_type.sql(dialect=state.dialect.value),
-                    "narrowing": _narrowing(state.column_types.get((table, column.lower())), new_type),
-                    "new_table": new_table}
+            return {
+                "kind": "alter_column_type",
+                "table": table,
+                "column": column,
+                "type": new_type.sql(dialect=state.dialect.value),
+                "narrowing": _narrowing(state.column_types.get((table, column.lower())), new_type),
+                "new_table": new_table,
+            }
         if action.args.get("allow_null") is False:
-            return {"kind": "set_not_null", "table": table, "column": column,
-                    "table_rows": None, "new_table": new_table}
+            return {
+                "kind": "set_not_null",
+                "table": table,
+                "column": column,
+                "table_rows": None,
+                "new_table": new_table,
+            }
         if action.args.get("allow_null") is True:
             return {"kind": "drop_not_null", "table": table, "column": column}
         return {"kind": "alter_column", "table": table, "column": column}
@@ -458,7 +534,11 @@ def _classify_constraint(
     action: exp.AddConstraint, table: str, alter: exp.Alter, statement: _Statement, state: _State
 ) -> dict[str, Any]:
     constraint = action.expressions[0] if action.expressions else None
-    body = constraint.expressions[0] if isinstance(constraint, exp.Constraint) and constraint.expressions else constraint
+    body = (
+        constraint.expressions[0]
+        if isinstance(constraint, exp.Constraint) and constraint.expressions
+        else constraint
+    )
     if isinstance(body, exp.ForeignKey):
         constraint_type = "foreign_key"
     elif isinstance(body, exp.CheckColumnConstraint):
@@ -487,22 +567,36 @@ def _classify_command(statement: _Statement, state: _State) -> dict[str, Any]:
         table = _identifier_after(statement.tokens, 2)
         if "VALIDATE" in words and "CONSTRAINT" in words:
             position = words.index("CONSTRAINT")
-            return {"kind": "validate_constraint", "table": table,
-                    "name": _identifier_after(statement.tokens, position + 1)}
+            return {
+                "kind": "validate_constraint",
+                "table": table,
+                "name": _identifier_after(statement.tokens, position + 1),
+            }
         if "ADD" in words and "USING" in words and "INDEX" in words:
             position = words.index("CONSTRAINT") if "CONSTRAINT" in words else -1
             constraint_type = "primary_key" if "PRIMARY" in words else "unique"
-            return {"kind": "add_constraint", "table": table,
-                    "name": _identifier_after(statement.tokens, position + 1) if position >= 0 else None,
-                    "constraint_type": constraint_type, "not_valid": False, "using_index": True,
-                    "new_table": table in state.created_tables}
+            return {
+                "kind": "add_constraint",
+                "table": table,
+                "name": _identifier_after(statement.tokens, position + 1)
+                if position >= 0
+                else None,
+                "constraint_type": constraint_type,
+                "not_valid": False,
+                "using_index": True,
+                "new_table": table in state.created_tables,
+            }
     if words[:2] == ["CREATE", "INDEX"] or words[:3] == ["CREATE", "UNIQUE", "INDEX"]:
         position = words.index("ON") if "ON" in words else -1
         table = _identifier_after(statement.tokens, position + 1) if position >= 0 else ""
-        return {"kind": "create_index", "table": table, "name": None,
-                "unique": "UNIQUE" in words[:3],
-                "concurrent": _online_words(words, state.dialect),
-                "new_table": table in state.created_tables}
+        return {
+            "kind": "create_index",
+            "table": table,
+            "name": None,
+            "unique": "UNIQUE" in words[:3],
+            "concurrent": _online_words(words, state.dialect),
+            "new_table": table in state.created_tables,
+        }
     return {"kind": "other", "classified": False}
 
 
@@ -527,9 +621,7 @@ def _online_words(words: list[str], dialect: Dialect) -> bool:
 
 
 def _follows(words: list[str], key: str, value: str) -> bool:
-    return any(
-        words[i] == key and value in words[i + 1 : i + 3] for i in range(len(words) - 1)
-    )
+    return any(words[i] == key and value in words[i + 1 : i + 3] for i in range(len(words) - 1))
 
 
 def _has_words(statement: _Statement, dialect: Dialect) -> bool:
@@ -556,7 +648,9 @@ def _volatile(expression: exp.Expression | None) -> bool:
 
 
 _WIDER_INTEGERS = {
-    exp.DataType.Type.SMALLINT: 1, exp.DataType.Type.INT: 2, exp.DataType.Type.BIGINT: 3,
+    exp.DataType.Type.SMALLINT: 1,
+    exp.DataType.Type.INT: 2,
+    exp.DataType.Type.BIGINT: 3,
 }
 _TEXT_TYPES = {exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT, exp.DataType.Type.NVARCHAR}
 
@@ -607,20 +701,32 @@ def _findings(script: dict[str, Any], state: _State) -> list[ChangeFinding]:
     def add(rule: str, message: str, line: int | None) -> None:
         level, fix = RULES[rule]
         found.append(
-            ChangeFinding(rule=rule, level=level, subject=script["name"],
-                          message=f"{message}; {fix}", line=line)
+            ChangeFinding(
+                rule=rule,
+                level=level,
+                subject=script["name"],
+                message=f"{message}; {fix}",
+                line=line,
+            )
         )
 
     for error in script["parse_errors"]:
-        add("syntax-error", f"statement {error['statement'] or '?'} cannot be parsed: {error['message']}",
-            error["line"])
+        add(
+            "syntax-error",
+            f"statement {error['statement'] or '?'} cannot be parsed: {error['message']}",
+            error["line"],
+        )
     postgres = state.dialect is Dialect.POSTGRES
     for op in script["operations"]:
         line = op.get("line")
         kind = op["kind"]
         target = _target(op)
         if kind == "other" and not op.get("classified", True):
-            add("unclassified-statement", f"statement {op['statement']} ({op['sql']}) is not classified", line)
+            add(
+                "unclassified-statement",
+                f"statement {op['statement']} ({op['sql']}) is not classified",
+                line,
+            )
         elif kind == "drop_column":
             add("ban-drop-column", f"drops column {target}", line)
         elif kind == "drop_table":
@@ -635,28 +741,64 @@ def _findings(script: dict[str, Any], state: _State) -> list[ChangeFinding]:
             if op["serial"] and op["primary_key"]:
                 add("adding-serial-primary-key-field", f"adds serial primary key {target}", line)
             elif not op["nullable"] and not op["has_default"]:
-                add("adding-required-field", f"adds NOT NULL column {target} without a default", line)
+                add(
+                    "adding-required-field",
+                    f"adds NOT NULL column {target} without a default",
+                    line,
+                )
             elif op["volatile_default"]:
-                add("adding-field-with-default", f"adds column {target} with a volatile default, which rewrites the table", line)
+                add(
+                    "adding-field-with-default",
+                    f"adds column {target} with a volatile default, which rewrites the table",
+                    line,
+                )
         elif kind == "set_not_null" and not op["new_table"]:
-            add("adding-not-nullable-field", f"sets NOT NULL on {target}, which scans the table under lock", line)
+            add(
+                "adding-not-nullable-field",
+                f"sets NOT NULL on {target}, which scans the table under lock",
+                line,
+            )
         elif kind == "drop_not_null":
             add("ban-drop-not-null", f"drops NOT NULL on {target}", line)
         elif kind == "alter_column_type" and not op["new_table"] and op["narrowing"] is not False:
             add("changing-column-type", f"changes the type of {target} to {op['type']}", line)
         elif kind == "create_index" and not op["new_table"] and not op["concurrent"]:
-            add("require-concurrent-index-creation", f"builds index on {target} while blocking writes", line)
+            add(
+                "require-concurrent-index-creation",
+                f"builds index on {target} while blocking writes",
+                line,
+            )
         elif kind == "create_index" and op["concurrent"] and op["in_transaction"] and postgres:
-            add("ban-concurrent-index-creation-in-transaction", f"builds index on {target} concurrently inside a transaction", line)
+            add(
+                "ban-concurrent-index-creation-in-transaction",
+                f"builds index on {target} concurrently inside a transaction",
+                line,
+            )
         elif kind == "drop_index" and postgres and not op["concurrent"]:
-            add("require-concurrent-index-deletion", f"drops index {op['name']} while blocking reads and writes", line)
+            add(
+                "require-concurrent-index-deletion",
+                f"drops index {op['name']} while blocking reads and writes",
+                line,
+            )
         elif kind == "add_constraint" and not op["new_table"]:
             if op["constraint_type"] in ("foreign_key", "check") and not op["not_valid"]:
-                add("constraint-missing-not-valid", f"adds {op['constraint_type'].replace('_', ' ')} constraint on {target} checking every row under lock", line)
+                add(
+                    "constraint-missing-not-valid",
+                    f"adds {op['constraint_type'].replace('_', ' ')} constraint on {target} checking every row under lock",
+                    line,
+                )
             elif op["constraint_type"] in ("unique", "primary_key") and not op["using_index"]:
-                add("disallowed-unique-constraint", f"adds {op['constraint_type'].replace('_', ' ')} constraint on {target}, building its index under lock", line)
+                add(
+                    "disallowed-unique-constraint",
+                    f"adds {op['constraint_type'].replace('_', ' ')} constraint on {target}, building its index under lock",
+                    line,
+                )
         elif kind == "validate_constraint" and op.get("same_transaction_as_add"):
-            add("constraint-missing-not-valid", f"validates constraint {op.get('name')} on {target} in the transaction that added it", line)
+            add(
+                "constraint-missing-not-valid",
+                f"validates constraint {op.get('name')} on {target} in the transaction that added it",
+                line,
+            )
     return found
 
 
@@ -710,7 +852,7 @@ def _first_line(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text.splitlines()[0] if text else "parse error")
 
 
-class _quiet_sqlglot:  # noqa: N801 - used as a context manager like contextlib helpers
+class _quiet_sqlglot:
     """Silence sqlglot's fallback warnings: an opaque command is classified here instead."""
 
     def __enter__(self) -> None:

@@ -77,7 +77,7 @@ class _Values:
             key: int | str = 0 if step == "*" else (int(step) if step.isdigit() else step)
             value = _step(value, key)
             mark = _step(mark, key)
-        if mark is True or _contains_unknown_leaf(mark) and _blank(value):
+        if mark is True or (_contains_unknown_leaf(mark) and _blank(value)):
             return _UNKNOWN
         return None if _blank(value) else value
 
@@ -180,7 +180,9 @@ def parse_plan(data: bytes, *, source: str, default_region: str | None = None) -
     changes = document.get("resource_changes", [])
     if not isinstance(changes, list):
         raise EvidenceError(
-            "resource_changes is not a list", source=source, field="resource_changes",
+            "resource_changes is not a list",
+            source=source,
+            field="resource_changes",
             hint="Attach the plan JSON exactly as Terraform wrote it.",
         )
 
@@ -230,7 +232,9 @@ def _index(
         where = f"resource_changes[{position}]"
         if not isinstance(change, dict) or not isinstance(change.get("change"), dict):
             raise EvidenceError(
-                "entry is not a resource change", source=source, field=where,
+                "entry is not a resource change",
+                source=source,
+                field=where,
                 hint="Attach the plan JSON exactly as Terraform wrote it.",
             )
         if change.get("mode", "managed") != "managed":
@@ -239,7 +243,9 @@ def _index(
         action = _ACTIONS.get(actions)
         if action is None:
             raise EvidenceError(
-                f"unknown action list {list(actions)}", source=source, field=f"{where}.change.actions",
+                f"unknown action list {list(actions)}",
+                source=source,
+                field=f"{where}.change.actions",
                 hint="Use a Terraform version whose plan actions releasegate knows, or report the new action.",
             )
         body = change["change"]
@@ -347,7 +353,9 @@ def _tags(resource: _Resource, plan: _Plan) -> dict[str, Any] | None:
     return {str(k): v for k, v in tags.items()}
 
 
-def _companions(resource: _Resource, plan: _Plan, companion_type: str, key: str = "bucket") -> list[_Resource]:
+def _companions(
+    resource: _Resource, plan: _Plan, companion_type: str, key: str = "bucket"
+) -> list[_Resource]:
     """Resources of `companion_type` that configure `resource` through attribute `key`."""
     found = []
     own_name = resource.values.get(key)
@@ -355,7 +363,10 @@ def _companions(resource: _Resource, plan: _Plan, companion_type: str, key: str 
         if other.type != companion_type or other.action in ("delete", "forget"):
             continue
         refs = other.references.get(key, [])
-        if any(ref == resource.config_address or ref.startswith(resource.config_address + ".") for ref in refs):
+        if any(
+            ref == resource.config_address or ref.startswith(resource.config_address + ".")
+            for ref in refs
+        ):
             found.append(other)
             continue
         target = other.values.get(key)
@@ -375,10 +386,14 @@ def _s3_bucket(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> No
     sse = _companions(resource, plan, "aws_s3_bucket_server_side_encryption_configuration")
     if sse:
         rule = sse[0].values.get("rule.*.apply_server_side_encryption_by_default.*")
-        algorithm = sse[0].get("rule.*.apply_server_side_encryption_by_default.*.sse_algorithm",
-                               into="encryption.key_type")
-        key_id = sse[0].get("rule.*.apply_server_side_encryption_by_default.*.kms_master_key_id",
-                            into="encryption.key_type")
+        algorithm = sse[0].get(
+            "rule.*.apply_server_side_encryption_by_default.*.sse_algorithm",
+            into="encryption.key_type",
+        )
+        key_id = sse[0].get(
+            "rule.*.apply_server_side_encryption_by_default.*.kms_master_key_id",
+            into="encryption.key_type",
+        )
         if rule is _UNKNOWN:
             resource.unknown.append("encryption.at_rest")
         document["encryption"] = {"at_rest": True, "key_type": _key_type(algorithm, key_id)}
@@ -401,7 +416,12 @@ def _s3_bucket(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> No
 
     # Public access: a public ACL exposes it; a complete public access block closes it.
     blocks = _companions(resource, plan, "aws_s3_bucket_public_access_block")
-    flags = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    flags = (
+        "block_public_acls",
+        "block_public_policy",
+        "ignore_public_acls",
+        "restrict_public_buckets",
+    )
     acl_companions = _companions(resource, plan, "aws_s3_bucket_acl")
     acl = acl_companions[0].values.get("acl") if acl_companions else resource.values.get("acl")
     if isinstance(acl, str) and acl in _PUBLIC_ACLS:
@@ -429,16 +449,19 @@ def _s3_bucket(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> No
     lifecycle = _companions(resource, plan, "aws_s3_bucket_lifecycle_configuration")
     days = None
     if lifecycle:
-        days = lifecycle[0].get("rule.*.noncurrent_version_expiration.*.noncurrent_days",
-                                into="backup.retention_days")
+        days = lifecycle[0].get(
+            "rule.*.noncurrent_version_expiration.*.noncurrent_days", into="backup.retention_days"
+        )
     document["backup"] = {"enabled": enabled, "retention_days": days}
 
 
 def _ebs_volume(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> None:
     encrypted = resource.get("encrypted", into="encryption.at_rest")
     key_id = resource.get("kms_key_id", into="encryption.key_type")
-    document["encryption"] = {"at_rest": encrypted is True,
-                              "key_type": "customer_managed" if key_id else "provider_managed"}
+    document["encryption"] = {
+        "at_rest": encrypted is True,
+        "key_type": "customer_managed" if key_id else "provider_managed",
+    }
     document["public"] = False
     document["backup"] = {"enabled": False, "retention_days": None}
 
@@ -446,15 +469,19 @@ def _ebs_volume(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> N
 def _db_instance(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> None:
     encrypted = resource.get("storage_encrypted", into="encryption.at_rest")
     key_id = resource.get("kms_key_id", into="encryption.key_type")
-    document["encryption"] = {"at_rest": encrypted is True,
-                              "key_type": "customer_managed" if key_id else "provider_managed"}
+    document["encryption"] = {
+        "at_rest": encrypted is True,
+        "key_type": "customer_managed" if key_id else "provider_managed",
+    }
     public = resource.get("publicly_accessible", into="public")
     document["public"] = public is True
     days = resource.get("backup_retention_period", into="backup.retention_days")
     if "backup.retention_days" in resource.unknown:
         resource.unknown.append("backup.enabled")
-    document["backup"] = {"enabled": isinstance(days, int) and days > 0,
-                          "retention_days": days if isinstance(days, int) else None}
+    document["backup"] = {
+        "enabled": isinstance(days, int) and days > 0,
+        "retention_days": days if isinstance(days, int) else None,
+    }
     exports = resource.get("enabled_cloudwatch_logs_exports", into="audit_log.enabled")
     document["audit_log"] = {"enabled": bool(exports), "immutable": _trail_immutable(plan)}
 
@@ -462,14 +489,19 @@ def _db_instance(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> 
 def _dynamodb_table(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> None:
     enabled = resource.get("server_side_encryption.*.enabled", into="encryption.key_type")
     key_id = resource.get("server_side_encryption.*.kms_key_arn", into="encryption.key_type")
-    key_type = ("customer_managed" if key_id else "provider_managed") if enabled else "provider_default"
+    key_type = (
+        ("customer_managed" if key_id else "provider_managed") if enabled else "provider_default"
+    )
     document["encryption"] = {"at_rest": True, "key_type": key_type}
     document["public"] = False
     pitr = resource.get("point_in_time_recovery.*.enabled", into="backup.enabled")
-    period = resource.get("point_in_time_recovery.*.recovery_period_in_days",
-                          into="backup.retention_days")
-    document["backup"] = {"enabled": pitr is True,
-                          "retention_days": (period or 35) if pitr is True else None}
+    period = resource.get(
+        "point_in_time_recovery.*.recovery_period_in_days", into="backup.retention_days"
+    )
+    document["backup"] = {
+        "enabled": pitr is True,
+        "retention_days": (period or 35) if pitr is True else None,
+    }
     document["audit_log"] = {"enabled": _trail_enabled(plan), "immutable": _trail_immutable(plan)}
 
 
@@ -488,7 +520,11 @@ def _cloudtrail(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> N
 
 
 def _trails(plan: _Plan) -> list[_Resource]:
-    return [r for r in plan.resources if r.type == "aws_cloudtrail" and r.action not in ("delete", "forget")]
+    return [
+        r
+        for r in plan.resources
+        if r.type == "aws_cloudtrail" and r.action not in ("delete", "forget")
+    ]
 
 
 def _trail_enabled(plan: _Plan) -> bool:
@@ -513,7 +549,9 @@ def _security_group(resource: _Resource, plan: _Plan, document: dict[str, Any]) 
             if value is _UNKNOWN:
                 resource.unknown.append("ingress")
             cidrs.extend(value or [] if value is not _UNKNOWN else [])
-        ingress.append(_ingress(cidrs, rule.get("from_port"), rule.get("to_port"), rule.get("protocol")))
+        ingress.append(
+            _ingress(cidrs, rule.get("from_port"), rule.get("to_port"), rule.get("protocol"))
+        )
     document["ingress"] = ingress
 
 
@@ -540,8 +578,12 @@ def _security_group_rule(resource: _Resource, plan: _Plan, document: dict[str, A
 def _ingress(cidrs: list[str], from_port: Any, to_port: Any, protocol: Any) -> dict[str, Any]:
     if str(protocol) in ("-1", "all"):
         from_port, to_port = 0, 65535
-    return {"cidrs": sorted(set(cidrs)), "from_port": from_port if isinstance(from_port, int) else None,
-            "to_port": to_port if isinstance(to_port, int) else None, "protocol": protocol}
+    return {
+        "cidrs": sorted(set(cidrs)),
+        "from_port": from_port if isinstance(from_port, int) else None,
+        "to_port": to_port if isinstance(to_port, int) else None,
+        "protocol": protocol,
+    }
 
 
 def _lb_listener(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> None:
@@ -552,8 +594,7 @@ def _lb_listener(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> 
         return
     required = str(protocol).upper() in ("HTTPS", "TLS")
     policy = resource.get("ssl_policy", into="tls.min_version") if required else None
-    document["tls"] = {"required": required, "min_version": _tls_version(policy),
-                       "policy": policy}
+    document["tls"] = {"required": required, "min_version": _tls_version(policy), "policy": policy}
 
 
 def _tls_version(policy: Any) -> float | None:
@@ -594,19 +635,28 @@ def _statements(text: str) -> list[dict[str, Any]]:
     try:
         policy = json.loads(text)
     except json.JSONDecodeError:
-        return [{"effect": "Allow", "actions": ["*"], "not_actions": [], "resources": ["*"],
-                 "unreadable": True}]
+        return [
+            {
+                "effect": "Allow",
+                "actions": ["*"],
+                "not_actions": [],
+                "resources": ["*"],
+                "unreadable": True,
+            }
+        ]
     raw = policy.get("Statement", []) if isinstance(policy, dict) else []
     result = []
     for statement in raw if isinstance(raw, list) else [raw]:
         if not isinstance(statement, dict):
             continue
-        result.append({
-            "effect": statement.get("Effect"),
-            "actions": _as_list(statement.get("Action")),
-            "not_actions": _as_list(statement.get("NotAction")),
-            "resources": _as_list(statement.get("Resource")),
-        })
+        result.append(
+            {
+                "effect": statement.get("Effect"),
+                "actions": _as_list(statement.get("Action")),
+                "not_actions": _as_list(statement.get("NotAction")),
+                "resources": _as_list(statement.get("Resource")),
+            }
+        )
     return result
 
 
@@ -624,16 +674,25 @@ def _log_group(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> No
 def _autoscaling_group(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> None:
     capacity = resource.get("desired_capacity", into="desired_capacity")
     document["desired_capacity"] = capacity
-    tags = {t.get("key"): t.get("value") for t in resource.values.get("tag") or [] if isinstance(t, dict)}
+    tags = {
+        t.get("key"): t.get("value")
+        for t in resource.values.get("tag") or []
+        if isinstance(t, dict)
+    }
     tags.update(document.get("tags") or {})
     if tags.get("blue-green-group"):
-        document["blue_green"] = {"group": tags["blue-green-group"], "color": tags.get("blue-green-color")}
+        document["blue_green"] = {
+            "group": tags["blue-green-group"],
+            "color": tags.get("blue-green-color"),
+        }
 
 
 def _secret(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> None:
     key_id = resource.get("kms_key_id", into="encryption.key_type")
-    document["encryption"] = {"at_rest": True,
-                              "key_type": "customer_managed" if key_id else "provider_managed"}
+    document["encryption"] = {
+        "at_rest": True,
+        "key_type": "customer_managed" if key_id else "provider_managed",
+    }
 
 
 _Mapper = Callable[[_Resource, _Plan, dict[str, Any]], None]

@@ -29,7 +29,9 @@ class ChangeFinding(Frozen):
 
     rule: NonEmpty
     level: FindingLevel
-    subject: NonEmpty = Field(description="What the finding is about: a resource address, a script.")
+    subject: NonEmpty = Field(
+        description="What the finding is about: a resource address, a script."
+    )
     message: NonEmpty
     attribute: str | None = None
     expected: str | None = None

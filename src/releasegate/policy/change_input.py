@@ -24,7 +24,11 @@ CHANGE_LISTS = ("iac_plans", "migrations", "api_changes", "event_schemas", "feat
 
 def change_document(record: EvidenceRecord, facts: ChangeReport) -> tuple[str, dict[str, Any]]:
     """Return the evidence list name and the input record of one change report."""
-    common = {"id": record.id, "sha256": record.sha256, "collected_at": rfc3339(record.collected_at)}
+    common = {
+        "id": record.id,
+        "sha256": record.sha256,
+        "collected_at": rfc3339(record.collected_at),
+    }
     if isinstance(facts, IacPlanReport):
         return "iac_plans", {
             **common,
@@ -67,9 +71,17 @@ def feature_flag_document(release: Release, environment: str) -> dict[str, Any]:
     that lists none declares that the release changes no flag.
     """
     flags = [
-        {"key": flag.key, "enabled_before": flag.enabled_before, "enabled_after": flag.enabled_after}
+        {
+            "key": flag.key,
+            "enabled_before": flag.enabled_before,
+            "enabled_after": flag.enabled_after,
+        }
         for flag in release.manifest.feature_flags
         if flag.environment in (None, environment)
     ]
-    return {"id": "release-manifest", "source": "release manifest", "environment": environment,
-            "flags": flags}
+    return {
+        "id": "release-manifest",
+        "source": "release manifest",
+        "environment": environment,
+        "flags": flags,
+    }

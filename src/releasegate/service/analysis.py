@@ -44,7 +44,9 @@ def builtin_policy() -> PolicySet:
 def policy_for(policy_dir: Path | None, service: str | None, catalog: Path | None) -> PolicySet:
     """The layers of the working folder when it has them, else the built-in library."""
     if policy_dir is not None and policy_dir.is_dir():
-        return load_policy_set(policy_dir, service, catalog=catalog if catalog and catalog.is_file() else None)
+        return load_policy_set(
+            policy_dir, service, catalog=catalog if catalog and catalog.is_file() else None
+        )
     return builtin_policy()
 
 
@@ -63,11 +65,21 @@ def evaluate_controls(
         "environment": environment,
         "policy": {"revision": policy.revision},
         "release": {
-            "id": "analysis", "service": service.name if service else None, "version": "analysis",
-            "description": "change analysis", "change_type": "normal", "source_commit": None,
-            "source_repository": None, "pull_request": None, "ticket": None,
-            "linked_changes": [], "affected_services": [], "emergency_reason": None,
-            "artifacts": [], "authors": [], "requester": None,
+            "id": "analysis",
+            "service": service.name if service else None,
+            "version": "analysis",
+            "description": "change analysis",
+            "change_type": "normal",
+            "source_commit": None,
+            "source_repository": None,
+            "pull_request": None,
+            "ticket": None,
+            "linked_changes": [],
+            "affected_services": [],
+            "emergency_reason": None,
+            "artifacts": [],
+            "authors": [],
+            "requester": None,
         },
         "service": None if service is None else service.model_dump(mode="json"),
         "catalog": {"cab_group": None},

@@ -48,7 +48,9 @@ def attach_change_report(
     """Store the raw `files` and the `report`, and record both in the ledger."""
     release = get_release(app, release_id)
     now = app.clock()
-    listed = [{"name": name, "sha256": app.blobs.put(data), "size": len(data)} for name, data in files]
+    listed = [
+        {"name": name, "sha256": app.blobs.put(data), "size": len(data)} for name, data in files
+    ]
     if len(files) == 1:
         sha256, filename, size = listed[0]["sha256"], files[0][0], len(files[0][1])
     else:

@@ -20,31 +20,50 @@ CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "sql
 
 
 def _rules(sql: str, **options: object) -> list[str]:
-    report = analyze_migrations([ScriptInput("V1__change", sql, None, source="V1__change.sql")], **options)  # type: ignore[arg-type]
+    report = analyze_migrations(
+        [ScriptInput("V1__change", sql, None, source="V1__change.sql")], **options
+    )  # type: ignore[arg-type]
     return [finding.rule for finding in report.findings]
 
 
 def _operations(sql: str, **options: object) -> list[dict[str, object]]:
-    report = analyze_migrations([ScriptInput("V1__change", sql, None, source="V1__change.sql")], **options)  # type: ignore[arg-type]
+    report = analyze_migrations(
+        [ScriptInput("V1__change", sql, None, source="V1__change.sql")], **options
+    )  # type: ignore[arg-type]
     return list(report.scripts[0]["operations"])
 
 
 # Each corpus file with the verdict squawk gives it (the file name says err or
 # ok) and the rules releasegate names; the parser fixture must be rejected.
 CORPUS_EXPECTATIONS = {
-    "squawk__adding_field_with_default__default_volatile_func_err.sql": ("err", ["adding-field-with-default"]),
+    "squawk__adding_field_with_default__default_volatile_func_err.sql": (
+        "err",
+        ["adding-field-with-default"],
+    ),
     "squawk__ban_drop_column__err.sql": ("err", ["ban-drop-column"]),
-    "squawk__constraint_missing_not_valid__adding_fk_err.sql": ("err", ["constraint-missing-not-valid"]),
+    "squawk__constraint_missing_not_valid__adding_fk_err.sql": (
+        "err",
+        ["constraint-missing-not-valid"],
+    ),
     "squawk__constraint_missing_not_valid__adding_fk_not_valid_ok.sql": ("ok", []),
     "squawk__constraint_missing_not_valid__not_valid_validate_transaction_err.sql": (
-        "err", ["constraint-missing-not-valid"]),
+        "err",
+        ["constraint-missing-not-valid"],
+    ),
     "squawk__disallow_unique_constraint__unique_constraint_ok.sql": ("ok", []),
-    "squawk__example.sql": ("err", ["require-concurrent-index-creation", "disallowed-unique-constraint"]),
+    "squawk__example.sql": (
+        "err",
+        ["require-concurrent-index-creation", "disallowed-unique-constraint"],
+    ),
     "squawk__parser_err_alter_table.sql": (
-        "err", ["syntax-error"] + ["unclassified-statement"] * 4),
+        "err",
+        ["syntax-error"] + ["unclassified-statement"] * 4,
+    ),
     "squawk__require_concurrent_index_creation__adding_index_concurrently_ok.sql": ("ok", []),
     "squawk__require_concurrent_index_creation__adding_index_non_concurrently_err.sql": (
-        "err", ["require-concurrent-index-creation"]),
+        "err",
+        ["require-concurrent-index-creation"],
+    ),
 }
 
 
@@ -82,35 +101,83 @@ def test_parse_error_names_line_and_keeps_other_statements() -> None:
 
 # One failing and one passing case per rule.
 RULE_CASES = [
-    ("ban-drop-column", "ALTER TABLE payments DROP COLUMN legacy_ref;", "ALTER TABLE payments ADD COLUMN note text;"),
+    (
+        "ban-drop-column",
+        "ALTER TABLE payments DROP COLUMN legacy_ref;",
+        "ALTER TABLE payments ADD COLUMN note text;",
+    ),
     ("ban-drop-table", "DROP TABLE payments_old;", "CREATE TABLE payouts (id bigint);"),
-    ("renaming-column", "ALTER TABLE payments RENAME COLUMN amount TO amount_minor;", "ALTER TABLE payments ADD COLUMN amount_minor bigint;"),
-    ("renaming-table", "ALTER TABLE payments RENAME TO payment;", "CREATE VIEW payment AS SELECT * FROM payments;"),
+    (
+        "renaming-column",
+        "ALTER TABLE payments RENAME COLUMN amount TO amount_minor;",
+        "ALTER TABLE payments ADD COLUMN amount_minor bigint;",
+    ),
+    (
+        "renaming-table",
+        "ALTER TABLE payments RENAME TO payment;",
+        "CREATE VIEW payment AS SELECT * FROM payments;",
+    ),
     ("ban-truncate-cascade", "TRUNCATE payments CASCADE;", "TRUNCATE payments_staging;"),
-    ("adding-required-field", "ALTER TABLE payments ADD COLUMN currency text NOT NULL;",
-     "ALTER TABLE payments ADD COLUMN currency text NOT NULL DEFAULT 'EUR';"),
-    ("adding-not-nullable-field", "ALTER TABLE payments ALTER COLUMN currency SET NOT NULL;",
-     "ALTER TABLE payments ADD CONSTRAINT currency_present CHECK (currency IS NOT NULL) NOT VALID;"),
-    ("adding-field-with-default", "ALTER TABLE payments ADD COLUMN token uuid DEFAULT gen_random_uuid();",
-     "ALTER TABLE payments ADD COLUMN created_at timestamptz DEFAULT now();"),
-    ("adding-serial-primary-key-field", "ALTER TABLE payments ADD COLUMN id serial PRIMARY KEY;",
-     "CREATE TABLE payouts (id serial PRIMARY KEY);"),
-    ("changing-column-type", "ALTER TABLE payments ALTER COLUMN note TYPE varchar(20);",
-     "CREATE TABLE notes (body varchar(20)); ALTER TABLE notes ALTER COLUMN body TYPE text;"),
-    ("require-concurrent-index-creation", "CREATE INDEX payments_batch ON payments (batch_id);",
-     "CREATE INDEX CONCURRENTLY payments_batch ON payments (batch_id);"),
-    ("require-concurrent-index-deletion", "DROP INDEX payments_batch;", "DROP INDEX CONCURRENTLY payments_batch;"),
-    ("ban-concurrent-index-creation-in-transaction",
-     "BEGIN; CREATE INDEX CONCURRENTLY payments_batch ON payments (batch_id); COMMIT;",
-     "CREATE INDEX CONCURRENTLY payments_batch ON payments (batch_id);"),
-    ("constraint-missing-not-valid",
-     "ALTER TABLE payments ADD CONSTRAINT payments_account FOREIGN KEY (account_id) REFERENCES accounts (id);",
-     "ALTER TABLE payments ADD CONSTRAINT payments_account FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;"),
-    ("disallowed-unique-constraint", "ALTER TABLE payments ADD CONSTRAINT payments_ref UNIQUE (reference);",
-     "ALTER TABLE payments ADD CONSTRAINT payments_ref UNIQUE USING INDEX payments_ref_idx;"),
-    ("ban-drop-not-null", "ALTER TABLE payments ALTER COLUMN note DROP NOT NULL;",
-     "ALTER TABLE payments ALTER COLUMN note SET DEFAULT '';"),
-    ("unclassified-statement", "ALTER TABLE payments ALTER CONSTRAINT c NOT DEFERRABLE;", "SET lock_timeout = '2s';"),
+    (
+        "adding-required-field",
+        "ALTER TABLE payments ADD COLUMN currency text NOT NULL;",
+        "ALTER TABLE payments ADD COLUMN currency text NOT NULL DEFAULT 'EUR';",
+    ),
+    (
+        "adding-not-nullable-field",
+        "ALTER TABLE payments ALTER COLUMN currency SET NOT NULL;",
+        "ALTER TABLE payments ADD CONSTRAINT currency_present CHECK (currency IS NOT NULL) NOT VALID;",
+    ),
+    (
+        "adding-field-with-default",
+        "ALTER TABLE payments ADD COLUMN token uuid DEFAULT gen_random_uuid();",
+        "ALTER TABLE payments ADD COLUMN created_at timestamptz DEFAULT now();",
+    ),
+    (
+        "adding-serial-primary-key-field",
+        "ALTER TABLE payments ADD COLUMN id serial PRIMARY KEY;",
+        "CREATE TABLE payouts (id serial PRIMARY KEY);",
+    ),
+    (
+        "changing-column-type",
+        "ALTER TABLE payments ALTER COLUMN note TYPE varchar(20);",
+        "CREATE TABLE notes (body varchar(20)); ALTER TABLE notes ALTER COLUMN body TYPE text;",
+    ),
+    (
+        "require-concurrent-index-creation",
+        "CREATE INDEX payments_batch ON payments (batch_id);",
+        "CREATE INDEX CONCURRENTLY payments_batch ON payments (batch_id);",
+    ),
+    (
+        "require-concurrent-index-deletion",
+        "DROP INDEX payments_batch;",
+        "DROP INDEX CONCURRENTLY payments_batch;",
+    ),
+    (
+        "ban-concurrent-index-creation-in-transaction",
+        "BEGIN; CREATE INDEX CONCURRENTLY payments_batch ON payments (batch_id); COMMIT;",
+        "CREATE INDEX CONCURRENTLY payments_batch ON payments (batch_id);",
+    ),
+    (
+        "constraint-missing-not-valid",
+        "ALTER TABLE payments ADD CONSTRAINT payments_account FOREIGN KEY (account_id) REFERENCES accounts (id);",
+        "ALTER TABLE payments ADD CONSTRAINT payments_account FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;",
+    ),
+    (
+        "disallowed-unique-constraint",
+        "ALTER TABLE payments ADD CONSTRAINT payments_ref UNIQUE (reference);",
+        "ALTER TABLE payments ADD CONSTRAINT payments_ref UNIQUE USING INDEX payments_ref_idx;",
+    ),
+    (
+        "ban-drop-not-null",
+        "ALTER TABLE payments ALTER COLUMN note DROP NOT NULL;",
+        "ALTER TABLE payments ALTER COLUMN note SET DEFAULT '';",
+    ),
+    (
+        "unclassified-statement",
+        "ALTER TABLE payments ALTER CONSTRAINT c NOT DEFERRABLE;",
+        "SET lock_timeout = '2s';",
+    ),
     ("syntax-error", "ADD COLUMN foo boolean;", "ALTER TABLE payments ADD COLUMN foo boolean;"),
 ]
 
@@ -141,7 +208,9 @@ def test_validate_in_runner_transaction_fails() -> None:
         "ALTER TABLE payments VALIDATE CONSTRAINT fk;"
     )
     assert _rules(sql) == []
-    assert _rules(sql, runner_transaction=RunnerTransaction.PER_FILE) == ["constraint-missing-not-valid"]
+    assert _rules(sql, runner_transaction=RunnerTransaction.PER_FILE) == [
+        "constraint-missing-not-valid"
+    ]
 
 
 def test_operations_on_a_table_created_earlier_are_safe() -> None:
@@ -155,8 +224,12 @@ def test_operations_on_a_table_created_earlier_are_safe() -> None:
 
 
 def test_expand_and_contract_phases() -> None:
-    expand = analyze_migrations([ScriptInput("V1", "ALTER TABLE t ADD COLUMN c int;", None, source="V1")])
-    contract = analyze_migrations([ScriptInput("V2", "ALTER TABLE t DROP COLUMN c;", None, source="V2")])
+    expand = analyze_migrations(
+        [ScriptInput("V1", "ALTER TABLE t ADD COLUMN c int;", None, source="V1")]
+    )
+    contract = analyze_migrations(
+        [ScriptInput("V2", "ALTER TABLE t DROP COLUMN c;", None, source="V2")]
+    )
     assert expand.scripts[0]["phase"] == "expand"
     assert contract.scripts[0]["phase"] == "contract"
     assert contract.scripts[0]["operations"][0]["read_by_running_version"] is None
@@ -171,7 +244,9 @@ def test_standalone_contract_is_not_read_by_running_version() -> None:
 
 
 def test_add_column_facts() -> None:
-    [operation] = _operations("ALTER TABLE payments ADD COLUMN token uuid DEFAULT gen_random_uuid();")
+    [operation] = _operations(
+        "ALTER TABLE payments ADD COLUMN token uuid DEFAULT gen_random_uuid();"
+    )
     assert operation["kind"] == "add_column"
     assert operation["table"] == "payments"
     assert operation["column"] == "token"
@@ -191,9 +266,21 @@ def test_widening_type_change_is_known() -> None:
 @pytest.mark.parametrize(
     ("dialect", "blocking", "online"),
     [
-        (Dialect.TSQL, "CREATE INDEX i ON payments (a);", "CREATE INDEX i ON payments (a) WITH (ONLINE = ON);"),
-        (Dialect.MYSQL, "CREATE INDEX i ON payments (a);", "CREATE INDEX i ON payments (a) ALGORITHM=INPLACE LOCK=NONE;"),
-        (Dialect.ORACLE, "CREATE INDEX i ON payments (a);", "CREATE INDEX i ON payments (a) ONLINE;"),
+        (
+            Dialect.TSQL,
+            "CREATE INDEX i ON payments (a);",
+            "CREATE INDEX i ON payments (a) WITH (ONLINE = ON);",
+        ),
+        (
+            Dialect.MYSQL,
+            "CREATE INDEX i ON payments (a);",
+            "CREATE INDEX i ON payments (a) ALGORITHM=INPLACE LOCK=NONE;",
+        ),
+        (
+            Dialect.ORACLE,
+            "CREATE INDEX i ON payments (a);",
+            "CREATE INDEX i ON payments (a) ONLINE;",
+        ),
     ],
 )
 def test_online_index_builds_by_dialect(dialect: Dialect, blocking: str, online: str) -> None:

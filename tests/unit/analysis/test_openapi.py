@@ -24,7 +24,8 @@ def _load(name: str) -> dict[str, Any]:
 
 CORPUS_PAIRS = {
     "openapi-test1 to openapi-test3": (
-        "oasdiff__openapi-test1.yaml", "oasdiff__openapi-test3.yaml",
+        "oasdiff__openapi-test1.yaml",
+        "oasdiff__openapi-test3.yaml",
         [
             "api-security-changed:POST:/register:security",
             "api-security-scope-added:POST:/register:security.OAuth",
@@ -34,7 +35,8 @@ CORPUS_PAIRS = {
     ),
     "security scope removed": (
         "oasdiff__checker_api_security_updated_base.yaml",
-        "oasdiff__checker_api_security_updated_revision.yaml", [],
+        "oasdiff__checker_api_security_updated_revision.yaml",
+        [],
     ),
     "request parameter property type changed": (
         "oasdiff__checker_request_parameter_property_type_changed_base_int.yaml",
@@ -43,7 +45,8 @@ CORPUS_PAIRS = {
     ),
     "response optional property removed": (
         "oasdiff__checker_response_optional_property_removed_base.yaml",
-        "oasdiff__checker_response_optional_property_removed_revision.yaml", [],
+        "oasdiff__checker_response_optional_property_removed_revision.yaml",
+        [],
     ),
 }
 
@@ -58,11 +61,17 @@ def test_corpus_pair_breaking_changes(pair: str) -> None:
 
 @pytest.mark.corpus
 def test_corpus_scope_removal_is_info_and_optional_property_removal_a_warning() -> None:
-    security = diff_descriptions(_load("oasdiff__checker_api_security_updated_base.yaml"),
-                                 _load("oasdiff__checker_api_security_updated_revision.yaml"))
-    assert [(c["id"], c["level"]) for c in security.changes] == [("api-security-scope-removed", "info")]
-    optional = diff_descriptions(_load("oasdiff__checker_response_optional_property_removed_base.yaml"),
-                                 _load("oasdiff__checker_response_optional_property_removed_revision.yaml"))
+    security = diff_descriptions(
+        _load("oasdiff__checker_api_security_updated_base.yaml"),
+        _load("oasdiff__checker_api_security_updated_revision.yaml"),
+    )
+    assert [(c["id"], c["level"]) for c in security.changes] == [
+        ("api-security-scope-removed", "info")
+    ]
+    optional = diff_descriptions(
+        _load("oasdiff__checker_response_optional_property_removed_base.yaml"),
+        _load("oasdiff__checker_response_optional_property_removed_revision.yaml"),
+    )
     assert [(c["id"], c["level"], c["location"]) for c in optional.changes] == [
         ("response-optional-property-removed", "warning", "response.200.application/json.data.id")
     ]
@@ -125,6 +134,7 @@ def _edit(path: str) -> Any:
         for part in path.split("/"):
             node = node[int(part)] if isinstance(node, list) else node[part]
         return node
+
     return get
 
 
@@ -142,45 +152,99 @@ def _get(doc: dict[str, Any]) -> dict[str, Any]:
 
 # rule: (breaking edit, compatible edit)
 RULE_CASES: dict[str, tuple[Any, Any]] = {
-    "api-path-removed": (lambda d: d["paths"].pop("/payments"),
-                         lambda d: d["paths"].update({"/refunds": {"get": {"responses": {"200": {"description": "ok"}}}}})),
-    "api-operation-removed": (lambda d: d["paths"]["/payments/{id}"].update({"delete": {"responses": {}}}) or None,
-                              lambda d: None),
+    "api-path-removed": (
+        lambda d: d["paths"].pop("/payments"),
+        lambda d: d["paths"].update(
+            {"/refunds": {"get": {"responses": {"200": {"description": "ok"}}}}}
+        ),
+    ),
+    "api-operation-removed": (
+        lambda d: d["paths"]["/payments/{id}"].update({"delete": {"responses": {}}}) or None,
+        lambda d: None,
+    ),
     "new-required-request-parameter": (
-        lambda d: _get(d)["parameters"].append({"in": "header", "name": "X-Tenant", "required": True, "schema": {"type": "string"}}),
-        lambda d: _get(d)["parameters"].append({"in": "header", "name": "X-Tenant", "schema": {"type": "string"}})),
-    "request-parameter-became-required": (lambda d: _get(d)["parameters"][1].update({"required": True}),
-                                          lambda d: _get(d)["parameters"][1].update({"description": "what to expand"})),
-    "request-enum-value-removed": (lambda d: _get(d)["parameters"][1]["schema"].update({"enum": ["lines"]}),
-                                   lambda d: _get(d)["parameters"][1]["schema"].update({"enum": ["lines", "fees", "tax"]})),
-    "request-body-became-required": (lambda d: d["paths"]["/payments"]["post"]["requestBody"].update({"required": True}),
-                                     lambda d: d["paths"]["/payments"]["post"]["requestBody"].update({"description": "a payment"})),
+        lambda d: _get(d)["parameters"].append(
+            {"in": "header", "name": "X-Tenant", "required": True, "schema": {"type": "string"}}
+        ),
+        lambda d: _get(d)["parameters"].append(
+            {"in": "header", "name": "X-Tenant", "schema": {"type": "string"}}
+        ),
+    ),
+    "request-parameter-became-required": (
+        lambda d: _get(d)["parameters"][1].update({"required": True}),
+        lambda d: _get(d)["parameters"][1].update({"description": "what to expand"}),
+    ),
+    "request-enum-value-removed": (
+        lambda d: _get(d)["parameters"][1]["schema"].update({"enum": ["lines"]}),
+        lambda d: _get(d)["parameters"][1]["schema"].update({"enum": ["lines", "fees", "tax"]}),
+    ),
+    "request-body-became-required": (
+        lambda d: d["paths"]["/payments"]["post"]["requestBody"].update({"required": True}),
+        lambda d: d["paths"]["/payments"]["post"]["requestBody"].update(
+            {"description": "a payment"}
+        ),
+    ),
     "new-required-request-property": (
-        lambda d: (_body(d)["properties"].update({"currency": {"type": "string"}}), _body(d)["required"].append("currency")),
-        lambda d: _body(d)["properties"].update({"currency": {"type": "string"}})),
-    "request-property-became-required": (lambda d: _body(d)["required"].append("reference"),
-                                         lambda d: _body(d)["required"].remove("amount")),
-    "request-type-narrowed": (lambda d: _body(d)["properties"]["amount"].update({"type": "string"}),
-                              lambda d: _body(d)["properties"]["amount"].update({"type": "number"})),
-    "request-constraint-tightened": (lambda d: _body(d)["properties"]["reference"].update({"maxLength": 35}),
-                                     lambda d: _body(d)["properties"]["reference"].update({"maxLength": 280})),
-    "response-required-property-removed": (lambda d: (_payment(d)["properties"].pop("status"), _payment(d)["required"].remove("status")),
-                                           lambda d: _payment(d)["properties"].update({"booked_at": {"type": "string"}})),
-    "response-property-became-optional": (lambda d: _payment(d)["required"].remove("status"),
-                                          lambda d: _payment(d)["required"].append("note")),
-    "response-type-changed": (lambda d: _payment(d)["properties"]["amount"].update({"type": "number"}),
-                              lambda d: _payment(d)["properties"]["amount"].update({"format": "int64"})),
-    "response-enum-value-added": (lambda d: _payment(d)["properties"]["status"]["enum"].append("returned"),
-                                  lambda d: _payment(d)["properties"]["status"]["enum"].remove("settled")),
-    "response-became-nullable": (lambda d: _payment(d)["properties"]["note"].update({"nullable": True}),
-                                 lambda d: _payment(d)["properties"]["note"].update({"maxLength": 500})),
+        lambda d: (
+            _body(d)["properties"].update({"currency": {"type": "string"}}),
+            _body(d)["required"].append("currency"),
+        ),
+        lambda d: _body(d)["properties"].update({"currency": {"type": "string"}}),
+    ),
+    "request-property-became-required": (
+        lambda d: _body(d)["required"].append("reference"),
+        lambda d: _body(d)["required"].remove("amount"),
+    ),
+    "request-type-narrowed": (
+        lambda d: _body(d)["properties"]["amount"].update({"type": "string"}),
+        lambda d: _body(d)["properties"]["amount"].update({"type": "number"}),
+    ),
+    "request-constraint-tightened": (
+        lambda d: _body(d)["properties"]["reference"].update({"maxLength": 35}),
+        lambda d: _body(d)["properties"]["reference"].update({"maxLength": 280}),
+    ),
+    "response-required-property-removed": (
+        lambda d: (
+            _payment(d)["properties"].pop("status"),
+            _payment(d)["required"].remove("status"),
+        ),
+        lambda d: _payment(d)["properties"].update({"booked_at": {"type": "string"}}),
+    ),
+    "response-property-became-optional": (
+        lambda d: _payment(d)["required"].remove("status"),
+        lambda d: _payment(d)["required"].append("note"),
+    ),
+    "response-type-changed": (
+        lambda d: _payment(d)["properties"]["amount"].update({"type": "number"}),
+        lambda d: _payment(d)["properties"]["amount"].update({"format": "int64"}),
+    ),
+    "response-enum-value-added": (
+        lambda d: _payment(d)["properties"]["status"]["enum"].append("returned"),
+        lambda d: _payment(d)["properties"]["status"]["enum"].remove("settled"),
+    ),
+    "response-became-nullable": (
+        lambda d: _payment(d)["properties"]["note"].update({"nullable": True}),
+        lambda d: _payment(d)["properties"]["note"].update({"maxLength": 500}),
+    ),
     "response-success-status-removed": (
-        lambda d: d["paths"]["/payments"]["post"]["responses"].update({"202": {"description": "accepted"}}) or d["paths"]["/payments"]["post"]["responses"].pop("201"),
-        lambda d: d["paths"]["/payments"]["post"]["responses"].update({"409": {"description": "duplicate"}})),
-    "api-security-scope-added": (lambda d: _get(d).update({"security": [{"oauth": ["payments:read", "payments:write"]}]}),
-                                 lambda d: _get(d).update({"security": [{"oauth": []}]})),
-    "api-security-changed": (lambda d: _get(d).update({"security": [{"apiKey": []}]}),
-                             lambda d: _get(d).update({"security": [{"oauth": ["payments:read"]}, {"apiKey": []}]})),
+        lambda d: (
+            d["paths"]["/payments"]["post"]["responses"].update(
+                {"202": {"description": "accepted"}}
+            )
+            or d["paths"]["/payments"]["post"]["responses"].pop("201")
+        ),
+        lambda d: d["paths"]["/payments"]["post"]["responses"].update(
+            {"409": {"description": "duplicate"}}
+        ),
+    ),
+    "api-security-scope-added": (
+        lambda d: _get(d).update({"security": [{"oauth": ["payments:read", "payments:write"]}]}),
+        lambda d: _get(d).update({"security": [{"oauth": []}]}),
+    ),
+    "api-security-changed": (
+        lambda d: _get(d).update({"security": [{"apiKey": []}]}),
+        lambda d: _get(d).update({"security": [{"oauth": ["payments:read"]}, {"apiKey": []}]}),
+    ),
 }
 
 
@@ -201,7 +265,9 @@ def test_rule_breaks_and_compatible_edit_does_not(rule: str) -> None:
     assert RULES[rule][0].value == "breaking"
     compatible = copy.deepcopy(BASE)
     compatible_edit(compatible)
-    assert [c for c in diff_descriptions(BASE, compatible).changes if c["level"] == "breaking"] == []
+    assert [
+        c for c in diff_descriptions(BASE, compatible).changes if c["level"] == "breaking"
+    ] == []
 
 
 def test_fingerprints_are_stable_and_name_the_location() -> None:
@@ -209,15 +275,23 @@ def test_fingerprints_are_stable_and_name_the_location() -> None:
     _payment(revision)["required"].remove("status")
     first = diff_descriptions(BASE, revision).changes
     second = diff_descriptions(copy.deepcopy(BASE), copy.deepcopy(revision)).changes
-    assert [c["fingerprint"] for c in first] == [c["fingerprint"] for c in second] == [
-        "response-property-became-optional:GET:/payments/{}:response.200.application/json.status"
-    ]
+    assert (
+        [c["fingerprint"] for c in first]
+        == [c["fingerprint"] for c in second]
+        == [
+            "response-property-became-optional:GET:/payments/{}:response.200.application/json.status"
+        ]
+    )
 
 
 def test_renamed_path_parameter_is_the_same_path() -> None:
-    revision = yaml.safe_load(yaml.safe_dump(BASE).replace("/payments/{id}", "/payments/{paymentId}"))
+    revision = yaml.safe_load(
+        yaml.safe_dump(BASE).replace("/payments/{id}", "/payments/{paymentId}")
+    )
     revision["paths"]["/payments/{paymentId}"]["get"]["parameters"][0]["name"] = "paymentId"
-    assert [c["id"] for c in diff_descriptions(BASE, revision).changes if c["level"] == "breaking"] == []
+    assert [
+        c["id"] for c in diff_descriptions(BASE, revision).changes if c["level"] == "breaking"
+    ] == []
 
 
 def test_swagger_2_descriptions_are_compared() -> None:
@@ -242,7 +316,9 @@ paths:
 def test_external_reference_is_rejected() -> None:
     document = b"openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    $ref: 'other.yaml#/paths/a'\n"
     with pytest.raises(InputError, match="points outside the document"):
-        diff_descriptions(load_description(document, source="a.yaml"), load_description(document, source="a.yaml"))
+        diff_descriptions(
+            load_description(document, source="a.yaml"), load_description(document, source="a.yaml")
+        )
 
 
 def test_not_an_openapi_document_is_rejected() -> None:

@@ -35,67 +35,150 @@ TAGS = {"cost-centre": "CC-4711", "owner": "payments-engineering", "environment"
 KMS = "arn:aws:kms:eu-west-1:111122223333:key/0b1c2d3e-aaaa-bbbb-cccc-111122223333"
 
 
-def _change(address: str, after: dict[str, Any], *, unknown: dict[str, Any] | None = None,
-            actions: tuple[str, ...] = ("create",)) -> dict[str, Any]:
+def _change(
+    address: str,
+    after: dict[str, Any],
+    *,
+    unknown: dict[str, Any] | None = None,
+    actions: tuple[str, ...] = ("create",),
+) -> dict[str, Any]:
     type_, name = address.split(".")
-    return {"address": address, "mode": "managed", "type": type_, "name": name,
-            "change": {"actions": list(actions), "before": None, "after": after,
-                       "after_unknown": unknown or {}}}
+    return {
+        "address": address,
+        "mode": "managed",
+        "type": type_,
+        "name": name,
+        "change": {
+            "actions": list(actions),
+            "before": None,
+            "after": after,
+            "after_unknown": unknown or {},
+        },
+    }
 
 
 def _config(address: str, references: dict[str, list[str]] | None = None) -> dict[str, Any]:
     type_, name = address.split(".")
-    return {"address": address, "mode": "managed", "type": type_, "name": name,
-            "provider_config_key": "aws",
-            "expressions": {key: {"references": refs} for key, refs in (references or {}).items()}}
+    return {
+        "address": address,
+        "mode": "managed",
+        "type": type_,
+        "name": name,
+        "provider_config_key": "aws",
+        "expressions": {key: {"references": refs} for key, refs in (references or {}).items()},
+    }
 
 
 def compliant_plan() -> dict[str, Any]:
     """A plan of every guarded resource kind, each set up to pass."""
     bucket_ref = {"bucket": ["aws_s3_bucket.settlements.id", "aws_s3_bucket.settlements"]}
     changes = [
-        _change("aws_s3_bucket.settlements", {"bucket": "acme-settlements", "tags": {}},
-                unknown={"region": True, "acl": True, "server_side_encryption_configuration": True}),
-        _change("aws_s3_bucket_server_side_encryption_configuration.settlements",
-                {"rule": [{"apply_server_side_encryption_by_default": [
-                    {"sse_algorithm": "aws:kms", "kms_master_key_id": KMS}]}]},
-                unknown={"bucket": True}),
-        _change("aws_s3_bucket_public_access_block.settlements",
-                {"block_public_acls": True, "block_public_policy": True,
-                 "ignore_public_acls": True, "restrict_public_buckets": True},
-                unknown={"bucket": True}),
-        _change("aws_s3_bucket_versioning.settlements",
-                {"versioning_configuration": [{"status": "Enabled"}]}, unknown={"bucket": True}),
-        _change("aws_s3_bucket_lifecycle_configuration.settlements",
-                {"rule": [{"noncurrent_version_expiration": [{"noncurrent_days": 35}]}]},
-                unknown={"bucket": True}),
-        _change("aws_db_instance.ledger",
-                {"storage_encrypted": True, "kms_key_id": KMS, "publicly_accessible": False,
-                 "backup_retention_period": 14, "enabled_cloudwatch_logs_exports": ["postgresql"],
-                 "tags": {}}),
-        _change("aws_cloudtrail.audit",
-                {"enable_logging": True, "enable_log_file_validation": True,
-                 "is_multi_region_trail": True, "tags": {}}),
-        _change("aws_security_group.web",
-                {"ingress": [{"cidr_blocks": ["0.0.0.0/0"], "ipv6_cidr_blocks": [],
-                              "from_port": 443, "to_port": 443, "protocol": "tcp"}], "tags": {}}),
-        _change("aws_lb_listener.https",
-                {"protocol": "HTTPS", "port": 443, "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                 "tags": {}}),
-        _change("aws_iam_role_policy_attachment.reader",
-                {"role": "settlement-reader", "policy_arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}),
+        _change(
+            "aws_s3_bucket.settlements",
+            {"bucket": "acme-settlements", "tags": {}},
+            unknown={"region": True, "acl": True, "server_side_encryption_configuration": True},
+        ),
+        _change(
+            "aws_s3_bucket_server_side_encryption_configuration.settlements",
+            {
+                "rule": [
+                    {
+                        "apply_server_side_encryption_by_default": [
+                            {"sse_algorithm": "aws:kms", "kms_master_key_id": KMS}
+                        ]
+                    }
+                ]
+            },
+            unknown={"bucket": True},
+        ),
+        _change(
+            "aws_s3_bucket_public_access_block.settlements",
+            {
+                "block_public_acls": True,
+                "block_public_policy": True,
+                "ignore_public_acls": True,
+                "restrict_public_buckets": True,
+            },
+            unknown={"bucket": True},
+        ),
+        _change(
+            "aws_s3_bucket_versioning.settlements",
+            {"versioning_configuration": [{"status": "Enabled"}]},
+            unknown={"bucket": True},
+        ),
+        _change(
+            "aws_s3_bucket_lifecycle_configuration.settlements",
+            {"rule": [{"noncurrent_version_expiration": [{"noncurrent_days": 35}]}]},
+            unknown={"bucket": True},
+        ),
+        _change(
+            "aws_db_instance.ledger",
+            {
+                "storage_encrypted": True,
+                "kms_key_id": KMS,
+                "publicly_accessible": False,
+                "backup_retention_period": 14,
+                "enabled_cloudwatch_logs_exports": ["postgresql"],
+                "tags": {},
+            },
+        ),
+        _change(
+            "aws_cloudtrail.audit",
+            {
+                "enable_logging": True,
+                "enable_log_file_validation": True,
+                "is_multi_region_trail": True,
+                "tags": {},
+            },
+        ),
+        _change(
+            "aws_security_group.web",
+            {
+                "ingress": [
+                    {
+                        "cidr_blocks": ["0.0.0.0/0"],
+                        "ipv6_cidr_blocks": [],
+                        "from_port": 443,
+                        "to_port": 443,
+                        "protocol": "tcp",
+                    }
+                ],
+                "tags": {},
+            },
+        ),
+        _change(
+            "aws_lb_listener.https",
+            {
+                "protocol": "HTTPS",
+                "port": 443,
+                "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                "tags": {},
+            },
+        ),
+        _change(
+            "aws_iam_role_policy_attachment.reader",
+            {"role": "settlement-reader", "policy_arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+        ),
         _change("aws_cloudwatch_log_group.app", {"retention_in_days": 365, "tags": {}}),
     ]
-    config = [_config(c["address"], bucket_ref if "aws_s3_bucket_" in c["address"] else None)
-              for c in changes]
+    config = [
+        _config(c["address"], bucket_ref if "aws_s3_bucket_" in c["address"] else None)
+        for c in changes
+    ]
     return {
         "format_version": "1.2",
         "terraform_version": "1.9.8",
         "resource_changes": changes,
         "configuration": {
-            "provider_config": {"aws": {"name": "aws", "expressions": {
-                "region": {"constant_value": "eu-west-1"},
-                "default_tags": [{"tags": {"constant_value": TAGS}}]}}},
+            "provider_config": {
+                "aws": {
+                    "name": "aws",
+                    "expressions": {
+                        "region": {"constant_value": "eu-west-1"},
+                        "default_tags": [{"tags": {"constant_value": TAGS}}],
+                    },
+                }
+            },
             "root_module": {"resources": config},
         },
         "complete": True,
@@ -114,8 +197,14 @@ def _policy() -> PolicySet:
 
 
 def guardrails(plan: dict[str, Any]) -> dict[str, ControlResult]:
-    results = evaluate_controls(_policy(), evidence={"iac_plans": [_normalized(plan)]},
-                                service=SERVICE, environment="production", now=NOW, prefix="IAC-")
+    results = evaluate_controls(
+        _policy(),
+        evidence={"iac_plans": [_normalized(plan)]},
+        service=SERVICE,
+        environment="production",
+        now=NOW,
+        prefix="IAC-",
+    )
     return {result.control_id: result for result in results}
 
 
@@ -127,6 +216,7 @@ def _after(address: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def find(plan: dict[str, Any]) -> dict[str, Any]:
         change = next(c for c in plan["resource_changes"] if c["address"] == address)
         return change["change"]["after"]  # type: ignore[no-any-return]
+
     return find
 
 
@@ -140,11 +230,14 @@ def test_compliant_plan_passes_every_guardrail() -> None:
 def _set(address: str, **values: Any) -> Callable[[dict[str, Any]], None]:
     def change(plan: dict[str, Any]) -> None:
         _after(address)(plan).update(values)
+
     return change
 
 
 def _region(plan: dict[str, Any]) -> None:
-    plan["configuration"]["provider_config"]["aws"]["expressions"]["region"] = {"constant_value": "us-east-1"}
+    plan["configuration"]["provider_config"]["aws"]["expressions"]["region"] = {
+        "constant_value": "us-east-1"
+    }
 
 
 def _no_default_tags(plan: dict[str, Any]) -> None:
@@ -153,36 +246,66 @@ def _no_default_tags(plan: dict[str, Any]) -> None:
 
 # One failing case per guardrail, each a single change to the compliant plan.
 GUARDRAIL_FAILURES = [
-    ("IAC-1", _set("aws_db_instance.ledger", storage_encrypted=False),
-     "aws_db_instance.ledger (aws_db_instance) is not encrypted at rest"),
-    ("IAC-2", _set("aws_lb_listener.https", ssl_policy="ELBSecurityPolicy-2016-08"),
-     "aws_lb_listener.https (aws_lb_listener) accepts TLS versions from TLS 1"),
+    (
+        "IAC-1",
+        _set("aws_db_instance.ledger", storage_encrypted=False),
+        "aws_db_instance.ledger (aws_db_instance) is not encrypted at rest",
+    ),
+    (
+        "IAC-2",
+        _set("aws_lb_listener.https", ssl_policy="ELBSecurityPolicy-2016-08"),
+        "aws_lb_listener.https (aws_lb_listener) accepts TLS versions from TLS 1",
+    ),
     ("IAC-3", _region, "runs in region us-east-1"),
-    ("IAC-4", _set("aws_security_group.web", ingress=[
-        {"cidr_blocks": ["0.0.0.0/0"], "from_port": 22, "to_port": 22, "protocol": "tcp"}]),
-     "aws_security_group.web (aws_security_group) opens port 22 to 0.0.0.0/0"),
-    ("IAC-5", _set("aws_db_instance.ledger", backup_retention_period=0),
-     "aws_db_instance.ledger (aws_db_instance) has no backups enabled"),
-    ("IAC-6", _set("aws_cloudtrail.audit", enable_log_file_validation=False),
-     "aws_cloudtrail.audit (aws_cloudtrail) writes its audit log where it can be changed or deleted"),
+    (
+        "IAC-4",
+        _set(
+            "aws_security_group.web",
+            ingress=[
+                {"cidr_blocks": ["0.0.0.0/0"], "from_port": 22, "to_port": 22, "protocol": "tcp"}
+            ],
+        ),
+        "aws_security_group.web (aws_security_group) opens port 22 to 0.0.0.0/0",
+    ),
+    (
+        "IAC-5",
+        _set("aws_db_instance.ledger", backup_retention_period=0),
+        "aws_db_instance.ledger (aws_db_instance) has no backups enabled",
+    ),
+    (
+        "IAC-6",
+        _set("aws_cloudtrail.audit", enable_log_file_validation=False),
+        "aws_cloudtrail.audit (aws_cloudtrail) writes its audit log where it can be changed or deleted",
+    ),
     ("IAC-7", _no_default_tags, "lacks the tags cost-centre, environment, owner"),
-    ("IAC-8", _set("aws_iam_role_policy_attachment.reader",
-                   policy_arn="arn:aws:iam::aws:policy/AdministratorAccess"),
-     "attaches admin policy AdministratorAccess"),
+    (
+        "IAC-8",
+        _set(
+            "aws_iam_role_policy_attachment.reader",
+            policy_arn="arn:aws:iam::aws:policy/AdministratorAccess",
+        ),
+        "attaches admin policy AdministratorAccess",
+    ),
     ("IAC-9", _set("aws_cloudwatch_log_group.app", retention_in_days=7), "keeps logs for 7 days"),
 ]
 
 
-@pytest.mark.parametrize(("control", "change", "expected"), GUARDRAIL_FAILURES,
-                         ids=[case[0] for case in GUARDRAIL_FAILURES])
-def test_guardrail_fails_on_its_own(control: str, change: Callable[[dict[str, Any]], None],
-                                    expected: str) -> None:
+@pytest.mark.parametrize(
+    ("control", "change", "expected"),
+    GUARDRAIL_FAILURES,
+    ids=[case[0] for case in GUARDRAIL_FAILURES],
+)
+def test_guardrail_fails_on_its_own(
+    control: str, change: Callable[[dict[str, Any]], None], expected: str
+) -> None:
     plan = copy.deepcopy(compliant_plan())
     change(plan)
     results = guardrails(plan)
     failing = {cid for cid, r in results.items() if r.outcome.value != "pass"}
     assert failing == {control}, {cid: _messages(results[cid]) for cid in failing}
-    assert any(expected in message for message in _messages(results[control])), _messages(results[control])
+    assert any(expected in message for message in _messages(results[control])), _messages(
+        results[control]
+    )
 
 
 def test_unknown_value_blocks_as_unknown_until_apply() -> None:
@@ -202,7 +325,8 @@ def test_unknown_value_blocks_as_unknown_until_apply() -> None:
 def test_unknown_policy_document_blocks_iam_guardrail() -> None:
     plan = copy.deepcopy(compliant_plan())
     plan["resource_changes"].append(
-        _change("aws_iam_role_policy.inline", {"role": "x"}, unknown={"policy": True}))
+        _change("aws_iam_role_policy.inline", {"role": "x"}, unknown={"policy": True})
+    )
     results = guardrails(plan)
     assert _messages(results["IAC-8"]) == [
         "aws_iam_role_policy.inline (aws_iam_role_policy): iam is unknown until apply "
@@ -226,14 +350,23 @@ def test_actions_are_normalized() -> None:
     plan["resource_changes"] = [
         _change("aws_s3_bucket.a", {"tags": {}}, actions=("delete", "create")),
         _change("aws_s3_bucket.b", {"tags": {}}, actions=("no-op",)),
-        {**_change("aws_s3_bucket.c", {}, actions=("delete",)),
-         "change": {"actions": ["delete"], "before": {"bucket": "c"}, "after": None}},
-        {"address": "data.aws_region.current", "mode": "data", "type": "aws_region",
-         "name": "current", "change": {"actions": ["read"], "after": {}}},
+        {
+            **_change("aws_s3_bucket.c", {}, actions=("delete",)),
+            "change": {"actions": ["delete"], "before": {"bucket": "c"}, "after": None},
+        },
+        {
+            "address": "data.aws_region.current",
+            "mode": "data",
+            "type": "aws_region",
+            "name": "current",
+            "change": {"actions": ["read"], "after": {}},
+        },
     ]
     resources = _normalized(plan)["resources"]
     assert [(r["address"], r["action"]) for r in resources] == [
-        ("aws_s3_bucket.a", "replace"), ("aws_s3_bucket.b", "no-op"), ("aws_s3_bucket.c", "delete")
+        ("aws_s3_bucket.a", "replace"),
+        ("aws_s3_bucket.b", "no-op"),
+        ("aws_s3_bucket.c", "delete"),
     ]
 
 
@@ -246,7 +379,9 @@ def test_empty_list_null_and_absent_read_the_same() -> None:
             del after["enabled_cloudwatch_logs_exports"]
         else:
             after["enabled_cloudwatch_logs_exports"] = logs
-        plans.append(next(r for r in _normalized(plan)["resources"] if r["type"] == "aws_db_instance"))
+        plans.append(
+            next(r for r in _normalized(plan)["resources"] if r["type"] == "aws_db_instance")
+        )
     assert plans[0] == plans[1] == plans[2]
     assert plans[0]["audit_log"]["enabled"] is False
 
@@ -254,7 +389,9 @@ def test_empty_list_null_and_absent_read_the_same() -> None:
 def test_unknown_action_is_rejected() -> None:
     plan = compliant_plan()
     plan["resource_changes"][0]["change"]["actions"] = ["teleport"]
-    with pytest.raises(EvidenceError, match=r"resource_changes\[0\].change.actions: unknown action list"):
+    with pytest.raises(
+        EvidenceError, match=r"resource_changes\[0\].change.actions: unknown action list"
+    ):
         parse_plan(json.dumps(plan).encode(), source="plan.json")
 
 
@@ -278,7 +415,9 @@ def _corpus(name: str) -> bytes:
 
 @pytest.mark.corpus
 def test_corpus_state_document_is_rejected() -> None:
-    with pytest.raises(EvidenceError, match="not a Terraform plan: the document is a Terraform state"):
+    with pytest.raises(
+        EvidenceError, match="not a Terraform plan: the document is a Terraform state"
+    ):
         parse_plan(_corpus("checkov__plan_corrupted-tfplan.json"), source="corrupted.json")
 
 
@@ -286,24 +425,44 @@ def test_corpus_state_document_is_rejected() -> None:
 def test_corpus_forgotten_bucket_is_not_checked() -> None:
     report = parse_plan(_corpus("checkov__plan_forget_action_tfplan.json"), source="forget.json")
     assert report.complete is True
-    assert [(r["address"], r["action"]) for r in report.resources] == [("aws_s3_bucket.forgotten", "forget")]
+    assert [(r["address"], r["action"]) for r in report.resources] == [
+        ("aws_s3_bucket.forgotten", "forget")
+    ]
     document = {**report.model_dump(mode="json"), "id": "ev-plan"}
-    results = evaluate_controls(_policy(), evidence={"iac_plans": [document]}, service=SERVICE,
-                                environment="production", now=NOW, prefix="IAC-")
-    assert {r.control_id: r.outcome.value for r in results} == {f"IAC-{n}": "pass" for n in range(1, 10)}
+    results = evaluate_controls(
+        _policy(),
+        evidence={"iac_plans": [document]},
+        service=SERVICE,
+        environment="production",
+        now=NOW,
+        prefix="IAC-",
+    )
+    assert {r.control_id: r.outcome.value for r in results} == {
+        f"IAC-{n}": "pass" for n in range(1, 10)
+    }
 
 
 @pytest.mark.corpus
 def test_corpus_replaced_secret() -> None:
-    report = parse_plan(_corpus("checkov__plan_with_deleted_resources_tfplan.json"), source="deleted.json")
+    report = parse_plan(
+        _corpus("checkov__plan_with_deleted_resources_tfplan.json"), source="deleted.json"
+    )
     [secret] = report.resources
     assert secret["action"] == "replace"
     assert secret["category"] == "secret"
     assert secret["encryption"] == {"at_rest": True, "key_type": "provider_managed"}
     document = {**report.model_dump(mode="json"), "id": "ev-plan"}
-    results = {r.control_id: r for r in evaluate_controls(
-        _policy(), evidence={"iac_plans": [document]}, service=SERVICE,
-        environment="production", now=NOW, prefix="IAC-")}
+    results = {
+        r.control_id: r
+        for r in evaluate_controls(
+            _policy(),
+            evidence={"iac_plans": [document]},
+            service=SERVICE,
+            environment="production",
+            now=NOW,
+            prefix="IAC-",
+        )
+    }
     # us-west-2 is outside the approved regions of regulated data; the
     # secret carries no cost tags, which IAC-7 reports without blocking.
     assert {cid for cid, r in results.items() if r.outcome.value != "pass"} == {"IAC-3", "IAC-7"}
@@ -326,9 +485,17 @@ def test_corpus_trivy_plan_blocks_on_unknown_values() -> None:
         {"cidrs": ["0.0.0.0/0"], "from_port": 80, "to_port": 80, "protocol": "tcp"}
     ]
     document = {**report.model_dump(mode="json"), "id": "ev-plan"}
-    results = {r.control_id: r for r in evaluate_controls(
-        _policy(), evidence={"iac_plans": [document]}, service=SERVICE,
-        environment="production", now=NOW, prefix="IAC-")}
+    results = {
+        r.control_id: r
+        for r in evaluate_controls(
+            _policy(),
+            evidence={"iac_plans": [document]},
+            service=SERVICE,
+            environment="production",
+            now=NOW,
+            prefix="IAC-",
+        )
+    }
     failing = {cid for cid, r in results.items() if r.outcome.value != "pass"}
     assert failing == {"IAC-1", "IAC-3", "IAC-4", "IAC-5", "IAC-7"}
     assert any("public is unknown until apply" in m for m in _messages(results["IAC-4"]))
