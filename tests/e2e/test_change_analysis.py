@@ -360,3 +360,25 @@ def test_new_major_version_and_defaulted_field_pass(ws: Workspace) -> None:
     decision = _gate(ws, release)
     assert control(decision, "API-1")["outcome"] == "pass"
     assert control(decision, "EVT-1")["outcome"] == "pass"
+
+
+def test_topic_mode_comes_from_the_catalog(ws: Workspace) -> None:
+    catalog = ws.root / "catalog.yaml"
+    text = catalog.read_text()
+    marker = "      rpo_minutes: 0\n"
+    catalog.write_text(text.replace(
+        marker, marker + "    event_topics:\n      payments.settlements: {compatibility: FORWARD}\n", 1))
+    removed = json.dumps({"type": "record", "name": "SettlementCompleted", "fields": []})
+    args = ["analyze", "schema", str(ws.write("new.avsc", removed)),
+            "--previous", str(ws.write("v1.avsc", AVRO)), "--topic", "payments.settlements"]
+    # Removing a field without a default is BACKWARD compatible only.
+    result, report = ws.json(*args)
+    assert result.exit_code == 0, result.output
+    assert report["subjects"][0]["checked_mode"] == "BACKWARD"
+    result, report = ws.json(*args, "--service", "payments-api")
+    assert result.exit_code == 1, result.output
+    assert report["subjects"][0]["mode"] == "FORWARD"
+    assert report["subjects"][0]["messages"] == [
+        "version 1 cannot read the new schema: $.id: the reader field has no default and the "
+        "writer does not write it"
+    ]
