@@ -56,12 +56,10 @@ class RunnerTransaction(enum.StrEnum):
     PER_FILE = "per-file"
 
 
-DESTRUCTIVE_KINDS = frozenset({"drop_column", "drop_table", "rename_column", "rename_table"})
-"""Operation kinds that break a running version still reading the object."""
-
-_SAFE_KINDS = frozenset(
-    {"create_table", "create_object", "set_setting", "data_change", "comment", "transaction"}
+DESTRUCTIVE_KINDS = frozenset(
+    {"drop_column", "drop_table", "rename_column", "rename_table", "drop_object"}
 )
+"""Operation kinds that break a running version still reading the object."""
 
 # Functions whose value differs per row: a column default that calls one makes
 # PostgreSQL rewrite the table instead of storing the default once.
@@ -113,6 +111,10 @@ RULES: dict[str, tuple[FindingLevel, str]] = {
     "renaming-table": (
         FindingLevel.ERROR,
         "create the new table or a view, switch readers, then drop the old name later",
+    ),
+    "dropping-object": (
+        FindingLevel.ERROR,
+        "stop using the object first and drop it in a later contract release",
     ),
     "ban-truncate-cascade": (FindingLevel.ERROR, "truncate the tables one by one, without CASCADE"),
     "adding-required-field": (
@@ -182,7 +184,7 @@ class _Statement:
 
 @dataclass
 class _State:
-    """What the analysis knows so far across the scripts of one run."""
+    """Facts gathered so far across the scripts of one run: new tables and column types."""
 
     dialect: Dialect
     runner: RunnerTransaction
@@ -460,7 +462,8 @@ def _classify_drop(tree: exp.Drop) -> dict[str, Any]:
             "name": _table_name(target),
             "concurrent": bool(tree.args.get("concurrently")),
         }
-    return {"kind": "drop_object", "object": kind.lower(), "name": _table_name(target)}
+    name = _table_name(target)
+    return {"kind": "drop_object", "object": kind.lower(), "name": name, "table": name}
 
 
 def _classify_action(
@@ -610,7 +613,7 @@ def _online_index(tree: exp.Create, statement: _Statement, dialect: Dialect) -> 
 
 
 def _online_words(words: list[str], dialect: Dialect) -> bool:
-    """Whether the index build keeps the table writable, by the dialect's keywords."""
+    """Return whether the index build keeps the table writable, by the dialect's keywords."""
     if dialect is Dialect.POSTGRES:
         return "CONCURRENTLY" in words
     if dialect is Dialect.MYSQL:
@@ -625,7 +628,7 @@ def _follows(words: list[str], key: str, value: str) -> bool:
 
 
 def _has_words(statement: _Statement, dialect: Dialect) -> bool:
-    """Whether a constraint is added without checking existing rows, in dialects without NOT VALID."""
+    """Return whether a constraint skips checking existing rows, in dialects without NOT VALID."""
     words = [t.text.upper() for t in statement.tokens]
     if dialect is Dialect.TSQL:
         return "NOCHECK" in words
@@ -656,7 +659,7 @@ _TEXT_TYPES = {exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT, exp.DataType.T
 
 
 def _narrowing(old: exp.DataType | None, new: exp.DataType) -> bool | None:
-    """Whether the change narrows the column: None when the old type is not known here."""
+    """Return whether the change narrows the column, or None when the old type is unknown here."""
     if old is None:
         return None
     if old.this in _WIDER_INTEGERS and new.this in _WIDER_INTEGERS:
@@ -735,6 +738,8 @@ def _findings(script: dict[str, Any], state: _State) -> list[ChangeFinding]:
             add("renaming-column", f"renames column {target}", line)
         elif kind == "rename_table":
             add("renaming-table", f"renames table {target}", line)
+        elif kind == "drop_object":
+            add("dropping-object", f"drops {op['object']} {op.get('table') or op.get('name')}", line)
         elif kind == "truncate" and op.get("cascade"):
             add("ban-truncate-cascade", f"truncates {target} with CASCADE", line)
         elif kind == "add_column" and not op["new_table"]:

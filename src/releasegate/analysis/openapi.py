@@ -33,7 +33,7 @@ _MAX_DEPTH = 40
 
 
 class Level(enum.StrEnum):
-    """How a change affects existing clients."""
+    """Effect of a change on existing clients."""
 
     BREAKING = "breaking"
     WARNING = "warning"
@@ -267,7 +267,7 @@ def _operations(document: dict[str, Any], *, source: str) -> dict[tuple[str, str
 
 
 def _template(path: str) -> str:
-    """The path with parameter names blanked, so a renamed path parameter is the same path."""
+    """Return the path with parameter names blanked, so that renaming a path parameter changes nothing."""
     parts = []
     for segment in path.split("/"):
         parts.append("{}" if segment.startswith("{") and segment.endswith("}") else segment)
@@ -427,7 +427,7 @@ def _types(schema: dict[str, Any]) -> set[str]:
 
 
 def _widens(old: set[str], new: set[str]) -> bool:
-    """Whether every value of the old types is a value of the new ones."""
+    """Return whether every value of the old types is a value of the new ones."""
     covered = set(new)
     if "number" in covered:
         covered.add("integer")
@@ -607,7 +607,7 @@ def _compare_security(old: _Operation, new: _Operation) -> Iterator[dict[str, An
         return
     for requirement in old.security:
         # A client that met this requirement still gets in when some revision
-        # requirement asks for no scheme or scope it lacks.
+        # requirement needs no scheme or scope it lacks.
         if any(_satisfied_by(candidate, requirement) for candidate in new.security):
             for candidate in new.security:
                 if set(candidate) == set(requirement):
@@ -657,5 +657,5 @@ def summary(report: ApiChangeReport) -> dict[str, int | str | bool | None]:
 
 
 def breaking(report: ApiChangeReport) -> list[dict[str, Any]]:
-    """The breaking changes of `report`."""
+    """Return the breaking changes of `report`."""
     return [copy.deepcopy(c) for c in report.changes if c["level"] == Level.BREAKING.value]

@@ -357,7 +357,7 @@ def json_problems(reader: Any, writer: Any, path: str = "$", depth: int = 0) -> 
 
 
 def _stricter(reader: Any, writer: Any, *, upper: bool) -> bool:
-    """Whether the reader's bound rejects values the writer's allows (a missing writer bound allows all)."""
+    """Return whether the reader's bound rejects values the writer's allows (a missing bound allows all)."""
     if writer is None:
         return True
     return bool(reader < writer) if upper else bool(reader > writer)
@@ -398,7 +398,7 @@ def subject_report(
     problems: list[str],
     registry: str | None = None,
 ) -> EventSchemaReport:
-    """The report of one subject, in the shape EVT-1 reads."""
+    """Build the report of one subject, in the shape EVT-1 reads."""
     return EventSchemaReport(
         registry=registry,
         subjects=(

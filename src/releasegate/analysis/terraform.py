@@ -5,7 +5,7 @@ docs/policy-input.md, "Infrastructure plans"); this module only reads the
 plan. It maps each managed resource to a category and the properties the
 guardrails check, joins the companion resources the AWS provider splits
 settings into (bucket encryption, public access blocks, versioning), and
-lists every property whose value Terraform knows only after apply.
+lists every property whose value Terraform computes only during apply.
 
 Terraform's plan format is JSON with a documented schema, so it is read with
 the standard JSON parser; the mapping from resource types to properties is
@@ -31,7 +31,7 @@ from releasegate.evidence.interface import EvidenceError, decode_utf8, reject_em
 from releasegate.model.change import IacPlanReport
 
 _UNKNOWN = object()
-"""Marker for a value Terraform knows only after apply."""
+"""Marker for a value that Terraform computes only during apply."""
 
 _ACTIONS: dict[tuple[str, ...], str] = {
     ("no-op",): "no-op",
@@ -246,7 +246,7 @@ def _index(
                 f"unknown action list {list(actions)}",
                 source=source,
                 field=f"{where}.change.actions",
-                hint="Use a Terraform version whose plan actions releasegate knows, or report the new action.",
+                hint="Plan with a Terraform version whose plan actions releasegate reads (up to 1.x).",
             )
         body = change["change"]
         values = body.get("before") if action in ("delete", "forget") else body.get("after")
@@ -439,7 +439,7 @@ def _s3_bucket(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> No
     else:
         document["public"] = None  # not stated: no public access block
 
-    # Backups: object versioning, kept as long as a lifecycle rule says.
+    # Backups: object versioning, kept as long as a lifecycle rule sets.
     versioning = _companions(resource, plan, "aws_s3_bucket_versioning")
     if versioning:
         status = versioning[0].get("versioning_configuration.*.status", into="backup.enabled")

@@ -218,7 +218,7 @@ def analyze_plan_command(
         policy = policy_for(
             application.settings.resolved_policy_dir, service, application.settings.resolved_catalog
         )
-        document = {**report.model_dump(mode="json"), "id": "plan", "sha256": None}
+        document = {**report.model_dump(mode="json"), "id": plan.name, "sha256": None}
         document.pop("findings", None)
         results = evaluate_controls(
             policy,

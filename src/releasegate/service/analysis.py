@@ -2,7 +2,7 @@
 
 `releasegate analyze plan` evaluates the infrastructure guardrails (IAC-1 to
 IAC-9) on a single plan with the same Rego library the gate uses, so that a
-team sees the gate's verdict while it still writes the change. The input
+team gets the gate's verdict while it still writes the change. The input
 document holds the plan, the service from the catalog when one is named, and
 placeholders for everything else; only the results of the requested controls
 are returned.
@@ -30,7 +30,7 @@ from releasegate.policy.layers import (
 
 
 def builtin_policy() -> PolicySet:
-    """The built-in control library with its default parameters and no layers."""
+    """Load the built-in control library with its default parameters and no layers."""
     files = [
         (f"builtin/{path.relative_to(BUILTIN_DIR).as_posix()}", path.read_bytes())
         for path in sorted(BUILTIN_DIR.rglob("*.rego"))
@@ -42,7 +42,7 @@ def builtin_policy() -> PolicySet:
 
 
 def policy_for(policy_dir: Path | None, service: str | None, catalog: Path | None) -> PolicySet:
-    """The layers of the working folder when it has them, else the built-in library."""
+    """Load the layers of the working folder when it has them, else the built-in library."""
     if policy_dir is not None and policy_dir.is_dir():
         return load_policy_set(
             policy_dir, service, catalog=catalog if catalog and catalog.is_file() else None

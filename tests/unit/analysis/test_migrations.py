@@ -117,6 +117,7 @@ RULE_CASES = [
         "ALTER TABLE payments RENAME TO payment;",
         "CREATE VIEW payment AS SELECT * FROM payments;",
     ),
+    ("dropping-object", "DROP VIEW payment_totals;", "CREATE VIEW payment_totals AS SELECT 1;"),
     ("ban-truncate-cascade", "TRUNCATE payments CASCADE;", "TRUNCATE payments_staging;"),
     (
         "adding-required-field",

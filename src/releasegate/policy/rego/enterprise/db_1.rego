@@ -6,9 +6,14 @@
 #   or table that the running version still reads, no NOT NULL column
 #   without a default (and no SET NOT NULL) on a table of at least params
 #   database.large_table_rows rows, no index built without CONCURRENTLY on an
-#   existing table, and no narrowing of a column type. A fact the migration
-#   report does not know (whether the running version reads an object, a
-#   table's size, whether a type change narrows) counts as unsafe.
+#   existing table, and no narrowing of a column type. Nor does it take
+#   long locks otherwise: no volatile default, no constraint added without
+#   NOT VALID or USING INDEX, no validation in the adding transaction, no
+#   concurrent index work inside a transaction, no blocking index drop and
+#   no cascading truncation. Every statement must parse and be classified.
+#   A fact the migration report does not know (whether the running version
+#   reads an object, a table's size, whether a type change narrows) counts
+#   as unsafe.
 # custom:
 #   id: DB-1
 #   short_name: expand_contract_safe
