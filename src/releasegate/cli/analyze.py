@@ -207,7 +207,7 @@ def analyze_plan_command(
     from releasegate.analysis.terraform import parse_plan, summary
     from releasegate.documents import read_bytes
     from releasegate.model import EvidenceKind
-    from releasegate.service.analysis import evaluate_controls, policy_for
+    from releasegate.service.analysis import evaluate_controls, finding_details, policy_for
 
     attached = None
     try:
@@ -220,14 +220,12 @@ def analyze_plan_command(
         )
         document = {**report.model_dump(mode="json"), "id": plan.name, "sha256": None}
         document.pop("findings", None)
-        results = evaluate_controls(
-            policy,
-            evidence={"iac_plans": [document]},
-            service=entry,
-            environment=environment,
-            now=application.clock(),
-            prefix="IAC-",
-        )
+        scope: dict[str, Any] = {
+            "evidence": {"iac_plans": [document]}, "service": entry,
+            "environment": environment, "now": application.clock(), "prefix": "IAC-",
+        }
+        results = evaluate_controls(policy, **scope)
+        details = finding_details(policy, **scope)
         if release is not None:
             attached = _attach(
                 application,
@@ -249,6 +247,7 @@ def analyze_plan_command(
                 "evidence_id": attached,
                 "plan": report.model_dump(mode="json"),
                 "controls": [r.model_dump(mode="json") for r in results],
+            "findings": details,
             }
         )
     else:

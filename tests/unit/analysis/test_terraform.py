@@ -17,7 +17,7 @@ from releasegate.evidence.interface import EvidenceError
 from releasegate.model.decision import ControlResult
 from releasegate.model.service import Service
 from releasegate.policy.layers import PolicySet
-from releasegate.service.analysis import builtin_policy, evaluate_controls
+from releasegate.service.analysis import builtin_policy, evaluate_controls, finding_details
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "tfplan"
 NOW = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)
@@ -501,3 +501,32 @@ def test_corpus_trivy_plan_blocks_on_unknown_values() -> None:
     assert any("public is unknown until apply" in m for m in _messages(results["IAC-4"]))
     assert any("region is unknown until apply" in m for m in _messages(results["IAC-3"]))
     assert any("key type provider_default" in m for m in _messages(results["IAC-1"]))
+
+
+def test_findings_name_attribute_expected_and_actual() -> None:
+    plan = copy.deepcopy(compliant_plan())
+    _set("aws_lb_listener.https", ssl_policy="ELBSecurityPolicy-TLS-1-1-2017-01")(plan)
+    _set("aws_db_instance.ledger", storage_encrypted=False)(plan)
+    details = finding_details(_policy(), evidence={"iac_plans": [_normalized(plan)]}, service=SERVICE,
+                              environment="production", now=NOW, prefix="IAC-")
+    by_control = {d["control_id"]: d for d in details}
+    assert set(by_control) == {"IAC-1", "IAC-2"}
+    assert {k: by_control["IAC-2"][k] for k in ("key", "attribute", "expected", "actual")} == {
+        "key": "aws_lb_listener.https", "attribute": "tls.min_version",
+        "expected": "at least 1.2", "actual": 1.1,
+    }
+    assert {k: by_control["IAC-1"][k] for k in ("key", "attribute", "expected", "actual")} == {
+        "key": "aws_db_instance.ledger", "attribute": "encryption.at_rest",
+        "expected": True, "actual": False,
+    }
+
+
+def test_unknown_findings_say_unknown_until_apply() -> None:
+    plan = copy.deepcopy(compliant_plan())
+    db = next(c for c in plan["resource_changes"] if c["address"] == "aws_db_instance.ledger")
+    db["change"]["after_unknown"] = {"publicly_accessible": True}
+    details = finding_details(_policy(), evidence={"iac_plans": [_normalized(plan)]}, service=SERVICE,
+                              environment="production", now=NOW, prefix="IAC-")
+    assert [(d["control_id"], d["attribute"], d["actual"]) for d in details] == [
+        ("IAC-4", "public", "unknown until apply")
+    ]

@@ -130,7 +130,7 @@ violation contains {"msg": msg} if {
 #   short_name: region_known
 #   failure_msg: The region of a resource is unknown until apply
 #   solution: Set the provider's region to a value known at plan time, then plan again.
-violation contains {"msg": iac.unknown_msg(resource, "region"), "key": object.get(resource, "address", null)} if {
+violation contains iac.unknown_violation(resource, "region") if {
 	some resource in _regional
 	iac.unknown(resource, "region")
 }
@@ -142,7 +142,7 @@ violation contains {"msg": iac.unknown_msg(resource, "region"), "key": object.ge
 #   short_name: region_approved
 #   failure_msg: A resource runs outside the approved regions of the service's data classification
 #   solution: Move the resource to an approved region and plan again.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "region", "expected": expected_value, "actual": actual_value} if {
 	_restricted
 	some resource in _regional
 	not iac.unknown(resource, "region")
@@ -152,6 +152,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		"), outside the approved regions for ", _classification, " data (", text.list(_approved),
 		"); move it to an approved region",
 	])
+	expected_value := _approved
+	actual_value := object.get(resource, "region", null)
 }
 
 _region_text(resource) := text.join(["region ", resource.region]) if {
