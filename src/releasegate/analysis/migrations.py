@@ -394,7 +394,14 @@ def _split(sql: str, dialect: Dialect) -> tuple[list[_Statement], dict[str, Any]
     statements: list[_Statement] = []
     current: list[Token] = []
     for token in [*tokens, None]:
-        if token is None or token.token_type == TokenType.SEMICOLON:
+        # SQL Server scripts separate batches with GO on a line of its own.
+        batch_end = (
+            dialect is Dialect.TSQL
+            and token is not None
+            and token.text.upper() == "GO"
+            and (not current or current[-1].line < token.line)
+        )
+        if token is None or token.token_type == TokenType.SEMICOLON or batch_end:
             if current:
                 text = sql[current[0].start : current[-1].end + 1]
                 statements.append(_Statement(len(statements) + 1, current[0].line, text, current))
@@ -482,7 +489,9 @@ def _classify_action(
             "table": table,
             "column": action.name,
             "nullable": not any(
-                isinstance(c, exp.NotNullColumnConstraint | exp.PrimaryKeyColumnConstraint)
+                isinstance(c, exp.PrimaryKeyColumnConstraint)
+                # sqlglot keeps an explicit NULL as a NOT NULL constraint with allow_null set.
+                or (isinstance(c, exp.NotNullColumnConstraint) and not c.args.get("allow_null"))
                 for c in constraints
             ),
             "has_default": default is not None or serial,
@@ -739,7 +748,9 @@ def _findings(script: dict[str, Any], state: _State) -> list[ChangeFinding]:
         elif kind == "rename_table":
             add("renaming-table", f"renames table {target}", line)
         elif kind == "drop_object":
-            add("dropping-object", f"drops {op['object']} {op.get('table') or op.get('name')}", line)
+            add(
+                "dropping-object", f"drops {op['object']} {op.get('table') or op.get('name')}", line
+            )
         elif kind == "truncate" and op.get("cascade"):
             add("ban-truncate-cascade", f"truncates {target} with CASCADE", line)
         elif kind == "add_column" and not op["new_table"]:

@@ -313,8 +313,12 @@ def json_problems(reader: Any, writer: Any, path: str = "$", depth: int = 0) -> 
         problems.append(f"{path}: the reader requires the constant {reader['const']!r}")
 
     for key, upper in (
-        ("maxLength", True), ("maximum", True), ("maxItems", True),
-        ("minLength", False), ("minimum", False), ("minItems", False),
+        ("maxLength", True),
+        ("maximum", True),
+        ("maxItems", True),
+        ("minLength", False),
+        ("minimum", False),
+        ("minItems", False),
     ):
         if key in reader and _stricter(reader[key], writer.get(key), upper=upper):
             problems.append(

@@ -323,7 +323,7 @@ def _region(resource: _Resource, plan: _Plan) -> str | None:
     own = resource.values.get("region")
     if isinstance(own, str):
         return own
-    configured = plan.provider_regions.get(resource.provider_key or "", None)
+    configured = _provider_setting(plan.provider_regions, resource)
     if isinstance(configured, str):
         return configured
     if configured is _UNKNOWN or own is _UNKNOWN:
@@ -335,6 +335,24 @@ def _region(resource: _Resource, plan: _Plan) -> str | None:
     return None
 
 
+def _provider_setting(settings: dict[str, Any], resource: _Resource) -> Any:
+    """Return the setting of the provider block that configures `resource`, or None.
+
+    A resource in a child module names its provider as `module.NAME:aws` or
+    inherits the root's `aws`; the provider is the one whose key matches, or
+    else the only block of that provider.
+    """
+    key = resource.provider_key or ""
+    if key in settings:
+        return settings[key]
+    local = key.rsplit(":", 1)[-1]
+    if local in settings:
+        return settings[local]
+    provider = resource.type.split("_", 1)[0]
+    candidates = [k for k in settings if k.rsplit(":", 1)[-1].split(".", 1)[0] == provider]
+    return settings[candidates[0]] if len(candidates) == 1 else None
+
+
 def _tags(resource: _Resource, plan: _Plan) -> dict[str, Any] | None:
     raw = resource.values.values
     marks = resource.values.unknown
@@ -344,7 +362,9 @@ def _tags(resource: _Resource, plan: _Plan) -> dict[str, Any] | None:
     if isinstance(marks, dict) and marks.get("tags") is True:
         resource.unknown.append("tags")
         return {}
-    defaults = plan.default_tags.get(resource.provider_key or "", {})
+    defaults = _provider_setting(plan.default_tags, resource)
+    if defaults is None:
+        defaults = {}
     if defaults is _UNKNOWN:
         resource.unknown.append("tags")
         return {}

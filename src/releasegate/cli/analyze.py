@@ -221,8 +221,11 @@ def analyze_plan_command(
         document = {**report.model_dump(mode="json"), "id": plan.name, "sha256": None}
         document.pop("findings", None)
         scope: dict[str, Any] = {
-            "evidence": {"iac_plans": [document]}, "service": entry,
-            "environment": environment, "now": application.clock(), "prefix": "IAC-",
+            "evidence": {"iac_plans": [document]},
+            "service": entry,
+            "environment": environment,
+            "now": application.clock(),
+            "prefix": "IAC-",
         }
         results = evaluate_controls(policy, **scope)
         details = finding_details(policy, **scope)
@@ -247,7 +250,7 @@ def analyze_plan_command(
                 "evidence_id": attached,
                 "plan": report.model_dump(mode="json"),
                 "controls": [r.model_dump(mode="json") for r in results],
-            "findings": details,
+                "findings": details,
             }
         )
     else:

@@ -60,15 +60,21 @@ def evaluate_controls(
     prefix: str,
 ) -> list[ControlResult]:
     """Evaluate `policy` on the given evidence lists and return the controls whose id starts with `prefix`."""
-    document = _document(policy, evidence=evidence, service=service, environment=environment, now=now)
+    document = _document(
+        policy, evidence=evidence, service=service, environment=environment, now=now
+    )
     evaluation = compile_policy(policy).evaluate(document)
     verdict = decide(policy, evaluation, document)
     return [result for result in verdict.results if result.control_id.startswith(prefix)]
 
 
 def _document(
-    policy: PolicySet, *, evidence: dict[str, list[dict[str, Any]]], service: Service | None,
-    environment: str, now: datetime,
+    policy: PolicySet,
+    *,
+    evidence: dict[str, list[dict[str, Any]]],
+    service: Service | None,
+    environment: str,
+    now: datetime,
 ) -> dict[str, Any]:
     """Build an input document around the evidence, with placeholders for the release."""
     document: dict[str, Any] = {
@@ -104,15 +110,22 @@ def _document(
 
 
 def finding_details(
-    policy: PolicySet, *, evidence: dict[str, list[dict[str, Any]]], service: Service | None,
-    environment: str, now: datetime, prefix: str,
+    policy: PolicySet,
+    *,
+    evidence: dict[str, list[dict[str, Any]]],
+    service: Service | None,
+    environment: str,
+    now: datetime,
+    prefix: str,
 ) -> list[dict[str, Any]]:
     """Return each violation of the matching controls with the fields Rego gave it.
 
     The guardrails add `attribute`, `expected` and `actual` to a violation
     about one resource; control results keep only the message and the key.
     """
-    document = _document(policy, evidence=evidence, service=service, environment=environment, now=now)
+    document = _document(
+        policy, evidence=evidence, service=service, environment=environment, now=now
+    )
     evaluation = compile_policy(policy).evaluate(document)
     details = []
     for meta in sorted(policy.controls.values(), key=lambda m: m.id):

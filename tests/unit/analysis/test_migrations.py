@@ -315,3 +315,12 @@ def test_non_utf8_script_is_rejected(tmp_path: Path) -> None:
     path.write_bytes(b"ALTER TABLE t ADD COLUMN \xff int;")
     with pytest.raises(InputError, match="not UTF-8 text"):
         read_scripts([path])
+
+
+def test_tsql_batches_split_at_go() -> None:
+    sql = "ALTER TABLE payments ADD note nvarchar(200) NULL\nGO\nCREATE INDEX i ON payments (note)\nGO\n"
+    report = analyze_migrations([ScriptInput("V1", sql, None, source="V1.sql")], dialect=Dialect.TSQL)
+    script = report.scripts[0]
+    assert script["parse_errors"] == []
+    assert [op["kind"] for op in script["operations"]] == ["add_column", "create_index"]
+    assert [f.rule for f in report.findings] == ["require-concurrent-index-creation"]

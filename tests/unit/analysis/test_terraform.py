@@ -530,3 +530,19 @@ def test_unknown_findings_say_unknown_until_apply() -> None:
     assert [(d["control_id"], d["attribute"], d["actual"]) for d in details] == [
         ("IAC-4", "public", "unknown until apply")
     ]
+
+
+def test_child_module_resource_uses_the_provider_region() -> None:
+    plan = copy.deepcopy(compliant_plan())
+    plan["resource_changes"] = [
+        {**_change("aws_db_instance.replica", _after("aws_db_instance.ledger")(compliant_plan())),
+         "address": "module.ledger.aws_db_instance.replica", "module_address": "module.ledger"},
+    ]
+    plan["configuration"]["root_module"] = {"module_calls": {"ledger": {"module": {"resources": [
+        {"address": "aws_db_instance.replica", "mode": "managed", "type": "aws_db_instance",
+         "name": "replica", "provider_config_key": "module.ledger:aws"}]}}}}
+    [resource] = _normalized(plan)["resources"]
+    assert resource["address"] == "module.ledger.aws_db_instance.replica"
+    assert resource["module"] == "module.ledger"
+    assert resource["region"] == "eu-west-1"
+    assert resource["tags"] == TAGS
