@@ -207,7 +207,7 @@ def analyze_plan_command(
     from releasegate.analysis.terraform import parse_plan, summary
     from releasegate.documents import read_bytes
     from releasegate.model import EvidenceKind
-    from releasegate.service.analysis import evaluate_controls, finding_details, policy_for
+    from releasegate.service.analysis import evaluate_controls, policy_for
 
     attached = None
     try:
@@ -227,8 +227,8 @@ def analyze_plan_command(
             "now": application.clock(),
             "prefix": "IAC-",
         }
-        results = evaluate_controls(policy, **scope)
-        details = finding_details(policy, **scope)
+        analysis = evaluate_controls(policy, **scope)
+        results, details = analysis.results, analysis.findings
         if release is not None:
             attached = _attach(
                 application,

@@ -10,6 +10,7 @@ are returned.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,18 @@ def policy_for(policy_dir: Path | None, service: str | None, catalog: Path | Non
     return builtin_policy()
 
 
+@dataclass(frozen=True)
+class ControlAnalysis:
+    """Results of the matching controls, and their violations with every field Rego gave them.
+
+    The guardrails add `attribute`, `expected` and `actual` to a violation
+    about one resource; control results keep only the message and the key.
+    """
+
+    results: list[ControlResult]
+    findings: list[dict[str, Any]]
+
+
 def evaluate_controls(
     policy: PolicySet,
     *,
@@ -58,14 +71,23 @@ def evaluate_controls(
     environment: str,
     now: datetime,
     prefix: str,
-) -> list[ControlResult]:
-    """Evaluate `policy` on the given evidence lists and return the controls whose id starts with `prefix`."""
+) -> ControlAnalysis:
+    """Evaluate `policy` on the evidence lists, keeping the controls whose id starts with `prefix`."""
     document = _document(
         policy, evidence=evidence, service=service, environment=environment, now=now
     )
     evaluation = compile_policy(policy).evaluate(document)
     verdict = decide(policy, evaluation, document)
-    return [result for result in verdict.results if result.control_id.startswith(prefix)]
+    results = [result for result in verdict.results if result.control_id.startswith(prefix)]
+
+    findings = []
+    for meta in sorted(policy.controls.values(), key=lambda m: m.id):
+        raw = evaluation.controls.get(meta.package)
+        if not meta.id.startswith(prefix) or raw is None or raw.applicable is False:
+            continue
+        for violation in raw.violations:
+            findings.append({"control_id": meta.id, **violation})
+    return ControlAnalysis(results=results, findings=findings)
 
 
 def _document(
@@ -107,33 +129,3 @@ def _document(
         "calendar": None,
     }
     return document
-
-
-def finding_details(
-    policy: PolicySet,
-    *,
-    evidence: dict[str, list[dict[str, Any]]],
-    service: Service | None,
-    environment: str,
-    now: datetime,
-    prefix: str,
-) -> list[dict[str, Any]]:
-    """Return each violation of the matching controls with the fields Rego gave it.
-
-    The guardrails add `attribute`, `expected` and `actual` to a violation
-    about one resource; control results keep only the message and the key.
-    """
-    document = _document(
-        policy, evidence=evidence, service=service, environment=environment, now=now
-    )
-    evaluation = compile_policy(policy).evaluate(document)
-    details = []
-    for meta in sorted(policy.controls.values(), key=lambda m: m.id):
-        if not meta.id.startswith(prefix) or meta.package not in evaluation.controls:
-            continue
-        raw = evaluation.controls[meta.package]
-        if raw.applicable is False:
-            continue
-        for violation in raw.violations:
-            details.append({"control_id": meta.id, **violation})
-    return details

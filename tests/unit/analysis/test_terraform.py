@@ -17,7 +17,7 @@ from releasegate.evidence.interface import EvidenceError
 from releasegate.model.decision import ControlResult
 from releasegate.model.service import Service
 from releasegate.policy.layers import PolicySet
-from releasegate.service.analysis import builtin_policy, evaluate_controls, finding_details
+from releasegate.service.analysis import builtin_policy, evaluate_controls
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "tfplan"
 NOW = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)
@@ -204,7 +204,7 @@ def guardrails(plan: dict[str, Any]) -> dict[str, ControlResult]:
         environment="production",
         now=NOW,
         prefix="IAC-",
-    )
+    ).results
     return {result.control_id: result for result in results}
 
 
@@ -436,7 +436,7 @@ def test_corpus_forgotten_bucket_is_not_checked() -> None:
         environment="production",
         now=NOW,
         prefix="IAC-",
-    )
+    ).results
     assert {r.control_id: r.outcome.value for r in results} == {
         f"IAC-{n}": "pass" for n in range(1, 10)
     }
@@ -461,7 +461,7 @@ def test_corpus_replaced_secret() -> None:
             environment="production",
             now=NOW,
             prefix="IAC-",
-        )
+        ).results
     }
     # us-west-2 is outside the approved regions of regulated data; the
     # secret carries no cost tags, which IAC-7 reports without blocking.
@@ -494,7 +494,7 @@ def test_corpus_trivy_plan_blocks_on_unknown_values() -> None:
             environment="production",
             now=NOW,
             prefix="IAC-",
-        )
+        ).results
     }
     failing = {cid for cid, r in results.items() if r.outcome.value != "pass"}
     assert failing == {"IAC-1", "IAC-3", "IAC-4", "IAC-5", "IAC-7"}
@@ -507,8 +507,8 @@ def test_findings_name_attribute_expected_and_actual() -> None:
     plan = copy.deepcopy(compliant_plan())
     _set("aws_lb_listener.https", ssl_policy="ELBSecurityPolicy-TLS-1-1-2017-01")(plan)
     _set("aws_db_instance.ledger", storage_encrypted=False)(plan)
-    details = finding_details(_policy(), evidence={"iac_plans": [_normalized(plan)]}, service=SERVICE,
-                              environment="production", now=NOW, prefix="IAC-")
+    details = evaluate_controls(_policy(), evidence={"iac_plans": [_normalized(plan)]}, service=SERVICE,
+                              environment="production", now=NOW, prefix="IAC-").findings
     by_control = {d["control_id"]: d for d in details}
     assert set(by_control) == {"IAC-1", "IAC-2"}
     assert {k: by_control["IAC-2"][k] for k in ("key", "attribute", "expected", "actual")} == {
@@ -525,8 +525,8 @@ def test_unknown_findings_say_unknown_until_apply() -> None:
     plan = copy.deepcopy(compliant_plan())
     db = next(c for c in plan["resource_changes"] if c["address"] == "aws_db_instance.ledger")
     db["change"]["after_unknown"] = {"publicly_accessible": True}
-    details = finding_details(_policy(), evidence={"iac_plans": [_normalized(plan)]}, service=SERVICE,
-                              environment="production", now=NOW, prefix="IAC-")
+    details = evaluate_controls(_policy(), evidence={"iac_plans": [_normalized(plan)]}, service=SERVICE,
+                              environment="production", now=NOW, prefix="IAC-").findings
     assert [(d["control_id"], d["attribute"], d["actual"]) for d in details] == [
         ("IAC-4", "public", "unknown until apply")
     ]
