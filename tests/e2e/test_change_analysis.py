@@ -382,3 +382,31 @@ def test_topic_mode_comes_from_the_catalog(ws: Workspace) -> None:
         "version 1 cannot read the new schema: $.id: the reader field has no default and the "
         "writer does not write it"
     ]
+
+
+def test_exception_names_one_api_change_by_fingerprint(ws: Workspace) -> None:
+    release = create(ws, API_AND_EVENTS)
+    base = ws.write("base.yaml", OPENAPI.format(version="2.3.0", required="id, status"))
+    revision = ws.write("revision.yaml", OPENAPI.format(version="2.4.0", required="id"))
+    assert ws.run("analyze", "openapi", str(base), str(revision), "--release", release).exit_code == 1
+    assert ws.run("analyze", "schema", str(ws.write("v.avsc", AVRO)), "--previous",
+                  str(ws.write("v1.avsc", AVRO)), "--release", release).exit_code == 0
+    fingerprint = "response-property-became-optional:GET:/payments/{}:response.200.application/json.status"
+    result, exception = ws.json(
+        "exception", "request", "--control", "API-1", "--release", release, "--finding", fingerprint,
+        "--justification", "the only client reads status when present", "--compensating",
+        "consumer contract test", "--expires-in", "7d", "--as", "alice",
+    )
+    assert result.exit_code == 0, result.output
+    assert ws.run("exception", "approve", exception["id"], "--as", "farid").exit_code == 0
+    decision = _gate(ws, release)
+    api = control(decision, "API-1")
+    assert api["outcome"] == "waived", api
+    assert api["violations"][0]["waived_by"] == exception["id"]
+
+
+def test_evidence_add_points_plans_to_analyze(ws: Workspace) -> None:
+    release = create(ws, LINKED)
+    result = ws.run("evidence", "add", release, str(ws.write("plan.json", _plan(KMS))))
+    assert result.exit_code == 2
+    assert "releasegate analyze plan FILE --release ID" in result.output
