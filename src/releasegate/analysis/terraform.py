@@ -132,6 +132,10 @@ class _Plan:
     provider_regions: dict[str, Any]
     default_tags: dict[str, Any]
     default_region: str | None
+    by_type: dict[str, list[_Resource]] = field(default_factory=dict)
+    companion_index: dict[
+        tuple[str, str], tuple[dict[str, list[_Resource]], dict[str, list[_Resource]]]
+    ] = field(default_factory=dict)
 
 
 # --- reading -------------------------------------------------------------------
@@ -265,7 +269,11 @@ def _index(
                 references=references.get(config_address, {}),
             )
         )
+    by_type: dict[str, list[_Resource]] = {}
+    for indexed in resources:
+        by_type.setdefault(indexed.type, []).append(indexed)
     return _Plan(
+        by_type=by_type,
         resources=resources,
         by_address={r.config_address: r for r in resources},
         provider_regions=provider_regions,
@@ -376,23 +384,47 @@ def _tags(resource: _Resource, plan: _Plan) -> dict[str, Any] | None:
 def _companions(
     resource: _Resource, plan: _Plan, companion_type: str, key: str = "bucket"
 ) -> list[_Resource]:
-    """Resources of `companion_type` that configure `resource` through attribute `key`."""
-    found = []
+    """Return the resources of `companion_type` that configure `resource` through attribute `key`.
+
+    A companion names its target by a reference in the configuration
+    (`aws_s3_bucket.x.id`) or, failing that, by the target's planned value.
+    """
+    by_reference, by_value = _companion_index(plan, companion_type, key)
+    found = list(by_reference.get(resource.config_address, []))
     own_name = resource.values.get(key)
-    for other in plan.resources:
-        if other.type != companion_type or other.action in ("delete", "forget"):
-            continue
-        refs = other.references.get(key, [])
-        if any(
-            ref == resource.config_address or ref.startswith(resource.config_address + ".")
-            for ref in refs
-        ):
-            found.append(other)
-            continue
-        target = other.values.get(key)
-        if isinstance(target, str) and isinstance(own_name, str) and target == own_name:
-            found.append(other)
+    if isinstance(own_name, str):
+        found.extend(c for c in by_value.get(own_name, []) if c not in found)
     return found
+
+
+def _companion_index(
+    plan: _Plan, companion_type: str, key: str
+) -> tuple[dict[str, list[_Resource]], dict[str, list[_Resource]]]:
+    cached = plan.companion_index.get((companion_type, key))
+    if cached is not None:
+        return cached
+    by_reference: dict[str, list[_Resource]] = {}
+    by_value: dict[str, list[_Resource]] = {}
+    for other in plan.by_type.get(companion_type, []):
+        if other.action in ("delete", "forget"):
+            continue
+        targets = {_resource_address(ref) for ref in other.references.get(key, [])}
+        for target in targets:
+            by_reference.setdefault(target, []).append(other)
+        value = other.values.get(key)
+        if not targets and isinstance(value, str):
+            by_value.setdefault(value, []).append(other)
+    plan.companion_index[(companion_type, key)] = (by_reference, by_value)
+    return by_reference, by_value
+
+
+def _resource_address(reference: str) -> str:
+    """Return the resource address a reference points into (`aws_s3_bucket.x.id` to `aws_s3_bucket.x`)."""
+    parts = re.sub(r"\[[^\]]*\]", "", reference).split(".")
+    position = 0
+    while position + 1 < len(parts) and parts[position] == "module":
+        position += 2
+    return ".".join(parts[: position + 2])
 
 
 def _key_type(algorithm: Any, key_id: Any) -> str:
@@ -540,11 +572,8 @@ def _cloudtrail(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> N
 
 
 def _trails(plan: _Plan) -> list[_Resource]:
-    return [
-        r
-        for r in plan.resources
-        if r.type == "aws_cloudtrail" and r.action not in ("delete", "forget")
-    ]
+    trails = plan.by_type.get("aws_cloudtrail", [])
+    return [r for r in trails if r.action not in ("delete", "forget")]
 
 
 def _trail_enabled(plan: _Plan) -> bool:
