@@ -145,7 +145,7 @@ def test_unsafe_migration_and_unknown_plan_block_then_safe_ones_pass(ws: Workspa
     )
     result, report = ws.json("analyze", "migrations", str(migrations), "--release", release)
     assert result.exit_code == 1, result.output
-    assert report["verdict"] == "err"
+    assert report["verdict"] == "fail"
     assert [f["rule"] for f in report["findings"]] == [
         "require-concurrent-index-creation",
         "ban-drop-column",

@@ -165,7 +165,7 @@ def analyze_migrations_command(
     if output is OutputFormat.JSON:
         emit_json(
             {
-                "verdict": "err" if blocked else "ok",
+                "verdict": "fail" if blocked else "pass",
                 "evidence_id": attached,
                 **report.model_dump(mode="json"),
             }
