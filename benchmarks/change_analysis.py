@@ -3,9 +3,9 @@
 Each series runs the analyser and its baseline interleaved, over inputs
 generated here:
 
-- plan: a Terraform plan of N resources (buckets with their encryption,
-  public access block and versioning resources, databases, security groups,
-  IAM attachments); baseline `json.loads`, analyser `parse_plan`;
+- plan: a Terraform plan of N resources, a quarter each of S3 buckets,
+  their encryption configurations, security groups and databases. The
+  baseline is `json.loads` and the analyser `parse_plan`.
 - migrations: one script of N statements (index builds, column additions,
   constraints); baseline `sqlglot.parse` of the whole script, analyser
   `analyze_migrations` (tokenize, parse each statement, classify);

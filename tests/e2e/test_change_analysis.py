@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from support import MANIFEST, Workspace, control, create, ws  # noqa: F401
 
 LINKED = (
@@ -410,3 +412,45 @@ def test_evidence_add_points_plans_to_analyze(ws: Workspace) -> None:
     result = ws.run("evidence", "add", release, str(ws.write("plan.json", _plan(KMS))))
     assert result.exit_code == 2
     assert "releasegate analyze plan FILE --release ID" in result.output
+
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+
+
+def _corpus_file(folder: str, name: str) -> Path:
+    path = CORPUS / folder / name
+    if not path.is_file():
+        pytest.skip(f"corpus file {path} is absent; the shared corpus is not checked out here")
+    return path
+
+
+@pytest.mark.corpus
+def test_corpus_plan_blocks_at_the_gate_on_unknown_values(ws: Workspace) -> None:
+    release = create(ws, LINKED)
+    plan = _corpus_file("tfplan", "trivy__tfjson-plan.json")
+    assert ws.run("analyze", "plan", str(plan), "--release", release).exit_code == 1
+    decision = _gate(ws, release)
+    assert decision["outcome"] == "deny"
+    iac_4 = control(decision, "IAC-4")
+    assert iac_4["outcome"] == "fail"
+    [violation] = iac_4["violations"]
+    assert violation["key"] == "aws_s3_bucket.planbucket"
+    assert violation["msg"].startswith(
+        "aws_s3_bucket.planbucket (aws_s3_bucket): public is unknown until apply (plan ev-")
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("name", "outcome"),
+    [
+        ("squawk__require_concurrent_index_creation__adding_index_non_concurrently_err.sql", "fail"),
+        ("squawk__require_concurrent_index_creation__adding_index_concurrently_ok.sql", "pass"),
+        ("squawk__parser_err_alter_table.sql", "fail"),
+    ],
+)
+def test_corpus_migration_decides_db_1_at_the_gate(ws: Workspace, name: str, outcome: str) -> None:
+    release = create(ws, LINKED)
+    script = _corpus_file("sql", name)
+    ws.run("analyze", "migrations", str(script), "--release", release)
+    decision = _gate(ws, release)
+    assert control(decision, "DB-1")["outcome"] == outcome
