@@ -219,7 +219,6 @@ def analyze_plan_command(
             application.settings.resolved_policy_dir, service, application.settings.resolved_catalog
         )
         document = {**report.model_dump(mode="json"), "id": plan.name, "sha256": None}
-        document.pop("findings", None)
         scope: dict[str, Any] = {
             "evidence": {"iac_plans": [document]},
             "service": entry,

@@ -25,18 +25,13 @@ class FindingLevel(enum.StrEnum):
 
 
 class ChangeFinding(Frozen):
-    """One problem an analyser found, named by a stable rule id."""
+    """One problem the migration analyser found in a script, named by a stable rule id."""
 
     rule: NonEmpty
     level: FindingLevel
-    subject: NonEmpty = Field(
-        description="What the finding is about: a resource address, a script."
-    )
+    subject: NonEmpty = Field(description="The migration script the finding is about.")
     message: NonEmpty
-    attribute: str | None = None
-    expected: str | None = None
-    actual: str | None = None
-    line: int | None = None
+    line: int | None = Field(default=None, description="Line of the statement in the script.")
 
 
 class IacPlanReport(Frozen):
@@ -46,7 +41,6 @@ class IacPlanReport(Frozen):
     terraform_version: str | None = None
     complete: bool
     resources: tuple[dict[str, Any], ...]
-    findings: tuple[ChangeFinding, ...] = ()
     warnings: tuple[str, ...] = ()
 
 
