@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NoReturn
 
 import typer
 
+from releasegate.cli.analyze import analyze_app
 from releasegate.cli.calendar import calendar_app
 from releasegate.cli.output import OutputFormat, console, emit_json, error_console, styled, table
 from releasegate.errors import LedgerIntegrityError, ReleasegateError
@@ -43,6 +44,7 @@ app.add_typer(release_app, name="release")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(exception_app, name="exception")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(analyze_app, name="analyze")
 
 OutputOption = Annotated[
     OutputFormat, typer.Option("--output", "-o", help="Print a table or JSON.")

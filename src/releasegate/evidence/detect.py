@@ -35,6 +35,12 @@ def detect_format(data: bytes, *, source: str) -> str:
         document = load_json(data, source=source)
         if isinstance(document, dict) and "runs" in document and "version" in document:
             return SarifParser.format
+        if isinstance(document, dict) and "format_version" in document:
+            raise EvidenceError(
+                "this is Terraform JSON, which `evidence add` does not read",
+                source=source,
+                hint="Analyse and attach the plan with `releasegate analyze plan FILE --release ID`.",
+            )
         raise _unsupported(source, f"it is JSON, but {_describe_json(document)}")
 
     if start == b"<":

@@ -15,6 +15,10 @@ class EvidenceKind(enum.StrEnum):
 
     TEST_REPORT = "test-report"
     SCAN = "scan"
+    IAC_PLAN = "iac-plan"
+    MIGRATIONS = "migrations"
+    API_CHANGES = "api-changes"
+    EVENT_SCHEMAS = "event-schemas"
 
 
 class TestOutcome(enum.StrEnum):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
 from releasegate.model.common import ArtifactDigest, ChangeType, Frozen, Identity, NonEmpty
 from releasegate.model.service import ServiceName
@@ -54,6 +55,17 @@ class Commit(Frozen):
     )
 
 
+class FeatureFlagChange(Frozen):
+    """A feature flag's state before and after the release in one or every environment."""
+
+    key: NonEmpty
+    environment: NonEmpty | None = Field(
+        default=None, description="The environment the states apply to; none means every one."
+    )
+    enabled_before: bool
+    enabled_after: bool
+
+
 class ReleaseManifest(Frozen):
     """Release manifest: what a pipeline submits to create a release (YAML)."""
 
@@ -84,6 +96,20 @@ class ReleaseManifest(Frozen):
         description="Reason code of an emergency change, one of the calendar's "
         "emergency_reason_codes; lets the change pass a freeze.",
     )
+
+    feature_flags: tuple[FeatureFlagChange, ...] = Field(
+        default=(),
+        description="Flag changes the release makes; DB-3 keeps them apart from schema changes.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_empty_flags(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A manifest without flag changes serializes as it did before the field
+        # existed, so the hashes of stored manifests stay the same.
+        data: dict[str, Any] = handler(self)
+        if not data.get("feature_flags"):
+            data.pop("feature_flags", None)
+        return data
 
     @field_validator("artifacts")
     @classmethod

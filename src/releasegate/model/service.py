@@ -61,6 +61,22 @@ class HealthIndicator(Frozen):
     query: NonEmpty
 
 
+class MigrationSettings(Frozen):
+    """How a service's database migrations are read: the SQL dialect and the runner's transactions."""
+
+    dialect: str = Field(default="postgres", pattern=r"^(postgres|mysql|tsql|oracle)$")
+    runner_transaction: str = Field(default="none", pattern=r"^(none|per-file)$")
+
+
+class TopicSettings(Frozen):
+    """Schema registry settings of one event topic the service produces."""
+
+    compatibility: str = Field(
+        default="BACKWARD",
+        pattern=r"^(BACKWARD|FORWARD|FULL)(_TRANSITIVE)?$",
+    )
+
+
 class Service(Frozen):
     """One entry of the service catalog."""
 
@@ -75,6 +91,10 @@ class Service(Frozen):
     repository: NonEmpty | None = None
     health_indicators: tuple[HealthIndicator, ...] = ()
     recovery: RecoveryObjectives | None = None
+    migrations: MigrationSettings | None = None
+    event_topics: dict[NonEmpty, TopicSettings] = Field(
+        default_factory=dict, description="Compatibility mode per topic; BACKWARD when absent."
+    )
 
     @model_validator(mode="after")
     def _regions_unique(self) -> Service:

@@ -19,7 +19,9 @@ from releasegate.model import (
     ScanRun,
     TestReport,
 )
+from releasegate.model.change import ChangeReport
 from releasegate.model.service import Catalog, Service
+from releasegate.policy.change_input import CHANGE_LISTS, change_document, feature_flag_document
 
 
 def approval_lapse_reasons(
@@ -71,7 +73,7 @@ def build_input(
     environment: str,
     revision: str,
     now: datetime,
-    evidence: list[tuple[EvidenceRecord, TestReport | ScanRun]],
+    evidence: list[tuple[EvidenceRecord, TestReport | ScanRun | ChangeReport]],
     approvals: list[Approval],
     exceptions: list[ExceptionRequest],
     deployment: dict[str, Any] | None = None,
@@ -95,8 +97,13 @@ def build_input(
     test_reports: list[dict[str, Any]] = []
     scans: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []
+    changes: dict[str, list[dict[str, Any]]] = {name: [] for name in CHANGE_LISTS}
+    changes["feature_flags"].append(feature_flag_document(release, environment))
     for record, facts in evidence:
-        if isinstance(facts, TestReport):
+        if not isinstance(facts, TestReport | ScanRun):
+            name, document = change_document(record, facts)
+            changes[name].append(document)
+        elif isinstance(facts, TestReport):
             test_reports.append(
                 {
                     "id": record.id,
@@ -173,6 +180,7 @@ def build_input(
             "test_reports": test_reports,
             "scans": scans,
             "findings": findings,
+            **changes,
             **(records or {}),
         },
         "approvals": approval_docs,

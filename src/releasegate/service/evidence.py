@@ -14,12 +14,16 @@ from releasegate.errors import InputError
 from releasegate.evidence.detect import parse_evidence
 from releasegate.ledger.canonical import canonical_json
 from releasegate.model import EvidenceKind, EvidenceRecord, ScanRun, TestReport
+from releasegate.model.change import ChangeReport
 from releasegate.service.app import Application
 from releasegate.service.ids import new_id
 from releasegate.service.releases import get_release
 from releasegate.store.ledger import append_entry
 from releasegate.store.mappers import evidence_from_row
 from releasegate.store.tables import EvidenceRow
+
+Facts = TestReport | ScanRun | ChangeReport
+"""Normalized facts of any kind of evidence."""
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
@@ -118,9 +122,7 @@ def add_evidence(
     return record
 
 
-def load_evidence(
-    app: Application, release_id: str
-) -> list[tuple[EvidenceRecord, TestReport | ScanRun]]:
+def load_evidence(app: Application, release_id: str) -> list[tuple[EvidenceRecord, Facts]]:
     """Return each evidence record with its facts, read back from the blob store."""
     with app.database.transaction() as session:
         rows = session.scalars(
@@ -128,13 +130,18 @@ def load_evidence(
             .where(EvidenceRow.release_id == release_id)
             .order_by(EvidenceRow.collected_at, EvidenceRow.id)
         ).all()
-    result: list[tuple[EvidenceRecord, TestReport | ScanRun]] = []
+    from releasegate.service.changes import REPORT_MODELS
+
+    result: list[tuple[EvidenceRecord, Facts]] = []
     for row in rows:
         data = app.blobs.get(row.facts_sha256)
-        facts: TestReport | ScanRun = (
-            TestReport.model_validate_json(data)
-            if row.kind == EvidenceKind.TEST_REPORT.value
-            else ScanRun.model_validate_json(data)
-        )
+        kind = EvidenceKind(row.kind)
+        facts: Facts
+        if kind in REPORT_MODELS:
+            facts = REPORT_MODELS[kind].model_validate_json(data)
+        elif kind is EvidenceKind.TEST_REPORT:
+            facts = TestReport.model_validate_json(data)
+        else:
+            facts = ScanRun.model_validate_json(data)
         result.append((evidence_from_row(row), facts))
     return result

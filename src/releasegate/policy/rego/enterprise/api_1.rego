@@ -23,15 +23,18 @@ package releasegate.controls.api_1
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.evidence
 import data.releasegate.lib.text
 
 _reports := evidence.items("api_changes")
 
 # METADATA
-# title: Applies to every release
-# description: Every release attaches its API diff reports, which may show no change.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an API schema change or attaches an API diff report.
+default applicable := false
+
+applicable if changes.api
 
 # METADATA
 # title: API diff attached

@@ -31,8 +31,12 @@ _api_1_violations(reports) := result if {
 
 _api_1_messages(reports) := {violation.msg | some violation in _api_1_violations(reports)}
 
-test_applicable if {
-	api_1.applicable
+test_applicable_when_linked if {
+	api_1.applicable with input.release as {"linked_changes": [{"kind": "api-schema", "reference": "change"}]}
+}
+
+test_not_applicable_without_change if {
+	not api_1.applicable with input.release as {"linked_changes": []} with input.evidence as {}
 }
 
 test_unchanged_api_passes if {

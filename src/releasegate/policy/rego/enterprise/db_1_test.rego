@@ -11,8 +11,12 @@ _db_1_messages(scripts) := {violation.msg |
 	some violation in db_1.violation with input.evidence as evidence
 }
 
-test_applicable if {
-	db_1.applicable
+test_applicable_when_linked if {
+	db_1.applicable with input.release as {"linked_changes": [{"kind": "database-migration", "reference": "change"}]}
+}
+
+test_not_applicable_without_change if {
+	not db_1.applicable with input.release as {"linked_changes": []} with input.evidence as {}
 }
 
 test_report_without_scripts_passes if {
@@ -22,7 +26,7 @@ test_report_without_scripts_passes if {
 test_safe_expand_passes if {
 	operations := [
 		{"kind": "add_column", "table": "settlements", "column": "idempotency_key", "nullable": true, "has_default": false, "table_rows": 12000000},
-		{"kind": "create_index", "table": "settlements", "column": "idempotency_key", "concurrent": true},
+		{"kind": "create_index", "table": "settlements", "column": "idempotency_key", "concurrent": true, "in_transaction": false},
 		{"kind": "alter_column_type", "table": "settlements", "column": "note", "narrowing": false},
 		{"kind": "drop_column", "table": "settlements", "column": "legacy_ref", "read_by_running_version": false},
 	]
@@ -87,4 +91,107 @@ test_violation_key_is_script if {
 	evidence := {"migrations": [{"id": "ev-mig", "scripts": [_script([operation])]}]}
 	some violation in db_1.violation with input.evidence as evidence
 	violation.key == "V42__settlement_key"
+}
+
+test_unparsed_statement if {
+	script := object.union(_script([]), {"parse_errors": [{"statement": 1, "line": 2, "message": "Invalid expression / Unexpected token"}]})
+	_db_1_messages([script]) == {"migration V42__settlement_key has a statement that cannot be parsed (line 2): Invalid expression / Unexpected token; fix it, because an unparsed statement cannot be shown safe"}
+}
+
+test_no_parse_errors_passes if {
+	script := object.union(_script([]), {"parse_errors": []})
+	_db_1_messages([script]) == set()
+}
+
+test_unclassified_statement if {
+	operation := {"kind": "other", "sql": "alter foreign table t alter c set (a b = 1)"}
+	_db_1_messages([_script([operation])]) == {"migration V42__settlement_key has a statement that releasegate cannot classify (alter foreign table t alter c set (a b = 1)); review it and request an exception for DB-1 that names the script when it is safe"}
+}
+
+test_classified_safe_statements_pass if {
+	operations := [{"kind": "set_setting"}, {"kind": "comment"}, {"kind": "data_change", "table": "settlements"}]
+	_db_1_messages([_script(operations)]) == set()
+}
+
+test_volatile_default if {
+	operation := {"kind": "add_column", "table": "core_recipe", "column": "foo", "nullable": true, "has_default": true, "volatile_default": true}
+	_db_1_messages([_script([operation])]) == {"migration V42__settlement_key adds column core_recipe.foo with a default that is volatile or not shown otherwise, which rewrites the table; add it without a default and backfill"}
+}
+
+test_stable_default_passes if {
+	operation := {"kind": "add_column", "table": "core_recipe", "column": "created_at", "nullable": true, "has_default": true, "volatile_default": false}
+	_db_1_messages([_script([operation])]) == set()
+}
+
+test_foreign_key_without_not_valid if {
+	operation := {"kind": "add_constraint", "table": "distributors", "name": "distfk", "constraint_type": "foreign_key", "not_valid": false}
+	_db_1_messages([_script([operation])]) == {"migration V42__settlement_key adds a foreign key constraint without NOT VALID on distributors, which checks every row under lock; add it NOT VALID and validate it in a separate transaction"}
+}
+
+test_foreign_key_not_valid_passes if {
+	operations := [
+		{"kind": "add_constraint", "table": "distributors", "name": "distfk", "constraint_type": "foreign_key", "not_valid": true},
+		{"kind": "validate_constraint", "table": "distributors", "name": "distfk", "same_transaction_as_add": false},
+	]
+	_db_1_messages([_script(operations)]) == set()
+}
+
+test_check_without_not_valid if {
+	operation := {"kind": "add_constraint", "table": "payments", "name": "positive", "constraint_type": "check", "not_valid": false}
+	count(_db_1_messages([_script([operation])])) == 1
+}
+
+test_unique_constraint_build if {
+	operation := {"kind": "add_constraint", "table": "table_name", "name": "uq", "constraint_type": "unique", "using_index": false}
+	_db_1_messages([_script([operation])]) == {"migration V42__settlement_key adds a unique constraint that builds its index under lock on table_name; build a unique index concurrently and add the constraint USING INDEX"}
+}
+
+test_unique_constraint_using_index_passes if {
+	operation := {"kind": "add_constraint", "table": "table_name", "name": "uq", "constraint_type": "unique", "using_index": true}
+	_db_1_messages([_script([operation])]) == set()
+}
+
+test_constraint_on_new_table_passes if {
+	operation := {"kind": "add_constraint", "table": "payouts", "name": "uq", "constraint_type": "unique", "using_index": false, "new_table": true}
+	_db_1_messages([_script([operation])]) == set()
+}
+
+test_validate_in_same_transaction if {
+	operation := {"kind": "validate_constraint", "table": "app_email", "name": "fk_user", "same_transaction_as_add": true}
+	_db_1_messages([_script([operation])]) == {"migration V42__settlement_key validates constraint fk_user on app_email in the transaction that added it, or the report does not say otherwise; validate it in a separate transaction"}
+}
+
+test_concurrent_index_in_transaction if {
+	operation := {"kind": "create_index", "table": "settlements", "concurrent": true, "in_transaction": true}
+	_db_1_messages([_script([operation])]) == {"migration V42__settlement_key runs a concurrent index operation on settlements inside a transaction (or the report does not say otherwise), which PostgreSQL refuses; run the script outside a transaction"}
+}
+
+test_concurrent_index_outside_transaction_passes if {
+	operation := {"kind": "create_index", "table": "settlements", "concurrent": true, "in_transaction": false}
+	_db_1_messages([_script([operation])]) == set()
+}
+
+test_blocking_index_drop if {
+	operation := {"kind": "drop_index", "name": "settlements_batch_idx", "concurrent": false, "in_transaction": false}
+	_db_1_messages([_script([operation])]) == {"migration V42__settlement_key drops index settlements_batch_idx without CONCURRENTLY, which blocks reads and writes of its table; drop it concurrently"}
+}
+
+test_concurrent_index_drop_passes if {
+	operation := {"kind": "drop_index", "name": "settlements_batch_idx", "concurrent": true, "in_transaction": false}
+	_db_1_messages([_script([operation])]) == set()
+}
+
+test_truncate_cascade if {
+	operation := {"kind": "truncate", "table": "settlements", "cascade": true}
+	_db_1_messages([_script([operation])]) == {"migration V42__settlement_key truncates settlements with CASCADE (or the report does not say otherwise), which also empties the tables that refer to it; truncate them one by one"}
+}
+
+test_truncate_without_cascade_passes if {
+	operation := {"kind": "truncate", "table": "settlements", "cascade": false}
+	_db_1_messages([_script([operation])]) == set()
+}
+
+test_not_null_on_new_table_passes if {
+	operation := {"kind": "add_column", "table": "payouts", "column": "currency", "nullable": false, "has_default": false, "new_table": true}
+	_db_1_messages([_script([operation])]) == set()
 }

@@ -21,13 +21,16 @@ package releasegate.controls.db_2
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.migrations
 import data.releasegate.lib.text
 
 # METADATA
-# title: Applies to every release
-# description: Every release attaches its migration report, which may list no script.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links a database migration or attaches a migration report.
+default applicable := false
+
+applicable if changes.database
 
 # METADATA
 # title: Migration report attached

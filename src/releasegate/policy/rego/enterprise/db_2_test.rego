@@ -11,8 +11,12 @@ _db_2_messages(scripts) := {violation.msg |
 	some violation in db_2.violation with input.evidence as evidence
 }
 
-test_applicable if {
-	db_2.applicable
+test_applicable_when_linked if {
+	db_2.applicable with input.release as {"linked_changes": [{"kind": "database-migration", "reference": "change"}]}
+}
+
+test_not_applicable_without_change if {
+	not db_2.applicable with input.release as {"linked_changes": []} with input.evidence as {}
 }
 
 test_reversible_passes if {

@@ -20,6 +20,7 @@ package releasegate.controls.db_3
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.evidence
 import data.releasegate.lib.migrations
 import data.releasegate.lib.text
@@ -36,9 +37,11 @@ _flag_records := [record |
 ]
 
 # METADATA
-# title: Applies to every release
-# description: Every release attaches its migration report, which decides whether flag states are needed.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links a database migration or attaches a migration report.
+default applicable := false
+
+applicable if changes.database
 
 # METADATA
 # title: Migration report attached

@@ -13,8 +13,12 @@ _db_3_messages(scripts, flag_records) := {violation.msg |
 	some violation in db_3.violation with input.evidence as evidence with input.environment as "production"
 }
 
-test_applicable if {
-	db_3.applicable
+test_applicable_when_linked if {
+	db_3.applicable with input.release as {"linked_changes": [{"kind": "database-migration", "reference": "change"}]}
+}
+
+test_not_applicable_without_change if {
+	not db_3.applicable with input.release as {"linked_changes": []} with input.evidence as {}
 }
 
 test_flag_stays_off_passes if {

@@ -25,6 +25,7 @@ package releasegate.controls.evt_1
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.evidence
 import data.releasegate.lib.scope
 import data.releasegate.lib.text
@@ -54,9 +55,11 @@ _subjects contains subject if {
 }
 
 # METADATA
-# title: Applies to every release
-# description: Every release attaches its schema compatibility reports, which may list no subject.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an event schema change or attaches a schema compatibility report.
+default applicable := false
+
+applicable if changes.events
 
 # METADATA
 # title: Compatibility report attached

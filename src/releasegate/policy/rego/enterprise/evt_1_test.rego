@@ -19,8 +19,12 @@ _evt_1_messages(subjects) := {violation.msg |
 	some violation in evt_1.violation with input.evidence as evidence
 }
 
-test_applicable if {
-	evt_1.applicable
+test_applicable_when_linked if {
+	evt_1.applicable with input.release as {"linked_changes": [{"kind": "event-schema", "reference": "change"}]}
+}
+
+test_not_applicable_without_change if {
+	not evt_1.applicable with input.release as {"linked_changes": []} with input.evidence as {}
 }
 
 test_backward_compatible_passes if {

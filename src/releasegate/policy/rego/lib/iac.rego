@@ -120,3 +120,16 @@ unknown_msg(resource, path) := text.join([
 	name(resource), ": ", path, " is unknown until apply (plan ", resource.plan_id,
 	"), so it cannot be shown to pass; make the value known at plan time",
 ])
+
+# METADATA
+# title: Unknown value violation
+# description: >-
+#   Return the violation for a property whose value is unknown until apply,
+#   naming the resource, the property and both values.
+unknown_violation(resource, path) := {
+	"msg": unknown_msg(resource, path),
+	"key": object.get(resource, "address", null),
+	"attribute": path,
+	"expected": "a value known at plan time",
+	"actual": "unknown until apply",
+}

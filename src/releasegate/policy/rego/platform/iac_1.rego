@@ -22,6 +22,7 @@ package releasegate.controls.iac_1
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.iac
 import data.releasegate.lib.scope
 import data.releasegate.lib.text
@@ -36,9 +37,11 @@ _accepted := accepted if {
 } else := []
 
 # METADATA
-# title: Applies to every release
-# description: Every release's infrastructure plan is checked, which may change nothing.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an infrastructure or privileged IAM change or attaches a Terraform plan.
+default applicable := false
+
+applicable if changes.infrastructure
 
 # METADATA
 # title: Plan attached and complete
@@ -73,7 +76,7 @@ violation contains {"msg": msg} if {
 #   solution: >-
 #     Reference the key by a value known at plan time, or apply the key in a
 #     separate, earlier change, then plan again.
-violation contains {"msg": iac.unknown_msg(resource, path), "key": object.get(resource, "address", null)} if {
+violation contains iac.unknown_violation(resource, path) if {
 	some resource in iac.of_categories(_categories)
 	some path in ["encryption.at_rest", "encryption.key_type"]
 	iac.unknown(resource, path)
@@ -86,7 +89,7 @@ violation contains {"msg": iac.unknown_msg(resource, path), "key": object.get(re
 #   short_name: encrypted
 #   failure_msg: A storage or database resource is not encrypted at rest
 #   solution: Enable encryption at rest with a customer-managed KMS key and plan again.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "encryption.at_rest", "expected": expected_value, "actual": actual_value} if {
 	some resource in iac.of_categories(_categories)
 	not iac.unknown(resource, "encryption.at_rest")
 	iac.value(resource, "encryption.at_rest") != true
@@ -94,6 +97,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		iac.name(resource), " is not encrypted at rest (plan ", resource.plan_id,
 		"); enable encryption at rest with a key of an accepted type (", text.list(_accepted), ")",
 	])
+	expected_value := true
+	actual_value := iac.value(resource, "encryption.at_rest")
 }
 
 # METADATA
@@ -105,7 +110,7 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 #   solution: >-
 #     Encrypt the resource with a key of an accepted type, by default a
 #     customer-managed KMS key, and plan again.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "encryption.key_type", "expected": expected_value, "actual": actual_value} if {
 	some resource in iac.of_categories(_categories)
 	iac.value(resource, "encryption.at_rest") == true
 	not iac.unknown(resource, "encryption.at_rest")
@@ -117,4 +122,6 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		"), which params iac.encryption.accepted_key_types do not accept (", text.list(_accepted),
 		"); encrypt it with a key of an accepted type",
 	])
+	expected_value := _accepted
+	actual_value := key_type
 }

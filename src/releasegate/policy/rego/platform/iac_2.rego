@@ -21,6 +21,7 @@ package releasegate.controls.iac_2
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.iac
 import data.releasegate.lib.scope
 import data.releasegate.lib.text
@@ -30,9 +31,11 @@ _minimum_path := ["iac", "min_tls_version"]
 _minimum := scope.param(_minimum_path)
 
 # METADATA
-# title: Applies to every release
-# description: Every release's infrastructure plan is checked, which may change nothing.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an infrastructure or privileged IAM change or attaches a Terraform plan.
+default applicable := false
+
+applicable if changes.infrastructure
 
 # METADATA
 # title: Plan attached and complete
@@ -65,7 +68,7 @@ violation contains {"msg": msg} if {
 #   short_name: tls_known
 #   failure_msg: The TLS settings of a listener are unknown until apply
 #   solution: Set the protocol and TLS policy to values known at plan time, then plan again.
-violation contains {"msg": iac.unknown_msg(resource, path), "key": object.get(resource, "address", null)} if {
+violation contains iac.unknown_violation(resource, path) if {
 	some resource in iac.of_categories(["listener"])
 	some path in ["tls.required", "tls.min_version"]
 	iac.unknown(resource, path)
@@ -80,7 +83,7 @@ violation contains {"msg": iac.unknown_msg(resource, path), "key": object.get(re
 #   solution: >-
 #     Change the listener to HTTPS or TLS (redirect plain HTTP to HTTPS
 #     instead of serving it), then plan again.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "tls.required", "expected": expected_value, "actual": actual_value} if {
 	some resource in iac.of_categories(["listener"])
 	not iac.unknown(resource, "tls.required")
 	iac.value(resource, "tls.required") != true
@@ -88,6 +91,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		iac.name(resource), " accepts connections without TLS (plan ", resource.plan_id,
 		"); serve it over TLS ", _minimum, " or later only",
 	])
+	expected_value := true
+	actual_value := iac.value(resource, "tls.required")
 }
 
 # METADATA
@@ -97,7 +102,7 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 #   short_name: tls_version
 #   failure_msg: A listener or endpoint accepts a TLS version older than the minimum
 #   solution: Attach a TLS policy whose lowest version is the minimum or later, then plan again.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "tls.min_version", "expected": expected_value, "actual": actual_value} if {
 	some resource in iac.of_categories(["listener"])
 	iac.value(resource, "tls.required") == true
 	not iac.unknown(resource, "tls.min_version")
@@ -107,6 +112,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		iac.name(resource), " accepts TLS versions from ", _version_text(version), " (plan ", resource.plan_id,
 		"), older than the minimum TLS ", _minimum, "; attach a TLS policy with TLS ", _minimum, " or later",
 	])
+	expected_value := text.join(["at least ", _minimum])
+	actual_value := version
 }
 
 _high_enough(version) if {

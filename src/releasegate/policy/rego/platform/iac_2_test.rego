@@ -19,8 +19,12 @@ _iac_2_messages(resources) := {violation.msg |
 	some violation in iac_2.violation with input.evidence as evidence
 }
 
-test_applicable if {
-	iac_2.applicable
+test_applicable_when_linked if {
+	iac_2.applicable with input.release as {"linked_changes": [{"kind": "infrastructure", "reference": "change"}]}
+}
+
+test_not_applicable_without_change if {
+	not iac_2.applicable with input.release as {"linked_changes": []} with input.evidence as {}
 }
 
 test_tls_1_2_passes if {

@@ -24,6 +24,7 @@ package releasegate.controls.iac_3
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.iac
 import data.releasegate.lib.scope
 import data.releasegate.lib.text
@@ -63,9 +64,11 @@ _regional contains resource if {
 }
 
 # METADATA
-# title: Applies to every release
-# description: Every release's infrastructure plan is checked, which may change nothing.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an infrastructure or privileged IAM change or attaches a Terraform plan.
+default applicable := false
+
+applicable if changes.infrastructure
 
 # METADATA
 # title: Plan attached and complete
@@ -127,7 +130,7 @@ violation contains {"msg": msg} if {
 #   short_name: region_known
 #   failure_msg: The region of a resource is unknown until apply
 #   solution: Set the provider's region to a value known at plan time, then plan again.
-violation contains {"msg": iac.unknown_msg(resource, "region"), "key": object.get(resource, "address", null)} if {
+violation contains iac.unknown_violation(resource, "region") if {
 	some resource in _regional
 	iac.unknown(resource, "region")
 }
@@ -139,7 +142,7 @@ violation contains {"msg": iac.unknown_msg(resource, "region"), "key": object.ge
 #   short_name: region_approved
 #   failure_msg: A resource runs outside the approved regions of the service's data classification
 #   solution: Move the resource to an approved region and plan again.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "region", "expected": expected_value, "actual": actual_value} if {
 	_restricted
 	some resource in _regional
 	not iac.unknown(resource, "region")
@@ -149,6 +152,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		"), outside the approved regions for ", _classification, " data (", text.list(_approved),
 		"); move it to an approved region",
 	])
+	expected_value := _approved
+	actual_value := object.get(resource, "region", null)
 }
 
 _region_text(resource) := text.join(["region ", resource.region]) if {

@@ -20,8 +20,12 @@ _iac_3_messages(service, resources) := {violation.msg |
 	some violation in iac_3.violation with input.evidence as evidence with input.service as service
 }
 
-test_applicable if {
-	iac_3.applicable
+test_applicable_when_linked if {
+	iac_3.applicable with input.release as {"linked_changes": [{"kind": "infrastructure", "reference": "change"}]}
+}
+
+test_not_applicable_without_change if {
+	not iac_3.applicable with input.release as {"linked_changes": []} with input.evidence as {}
 }
 
 test_approved_region_passes if {

@@ -22,6 +22,7 @@ package releasegate.controls.iac_4
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.evidence
 import data.releasegate.lib.iac
 import data.releasegate.lib.scope
@@ -37,9 +38,11 @@ _web_ports := {port |
 _world := {"0.0.0.0/0", "::/0"}
 
 # METADATA
-# title: Applies to every release
-# description: Every release's infrastructure plan is checked, which may change nothing.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an infrastructure or privileged IAM change or attaches a Terraform plan.
+default applicable := false
+
+applicable if changes.infrastructure
 
 # METADATA
 # title: Plan attached and complete
@@ -72,7 +75,7 @@ violation contains {"msg": msg} if {
 #   short_name: exposure_known
 #   failure_msg: The exposure of a resource is unknown until apply
 #   solution: Set the access settings and rule sources to values known at plan time, then plan again.
-violation contains {"msg": iac.unknown_msg(resource, "public"), "key": object.get(resource, "address", null)} if {
+violation contains iac.unknown_violation(resource, "public") if {
 	some resource in iac.of_categories(["storage", "database"])
 	iac.unknown(resource, "public")
 }
@@ -84,7 +87,7 @@ violation contains {"msg": iac.unknown_msg(resource, "public"), "key": object.ge
 #   short_name: ingress_known
 #   failure_msg: The ingress of a network rule is unknown until apply
 #   solution: Set the rule's sources and ports to values known at plan time, then plan again.
-violation contains {"msg": iac.unknown_msg(resource, "ingress"), "key": object.get(resource, "address", null)} if {
+violation contains iac.unknown_violation(resource, "ingress") if {
 	some resource in iac.of_categories(["network_rule"])
 	iac.unknown(resource, "ingress")
 }
@@ -99,7 +102,7 @@ violation contains {"msg": iac.unknown_msg(resource, "ingress"), "key": object.g
 #   short_name: not_public
 #   failure_msg: A storage or database resource is public
 #   solution: Block public access to the resource and plan again.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "public", "expected": expected_value, "actual": actual_value} if {
 	some resource in iac.of_categories(["storage", "database"])
 	not iac.unknown(resource, "public")
 	object.get(resource, "public", null) != false
@@ -107,6 +110,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		iac.name(resource), " ", _public_text(resource), " (plan ", resource.plan_id,
 		"); block public access to it",
 	])
+	expected_value := false
+	actual_value := object.get(resource, "public", null)
 }
 
 # METADATA
@@ -121,7 +126,7 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 #   solution: >-
 #     Narrow the rule's source to known networks (a VPN, a bastion or peered
 #     ranges), or serve the port through a load balancer on a web port.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "ingress", "expected": expected_value, "actual": actual_value} if {
 	some resource in iac.of_categories(["network_rule"])
 	not iac.unknown(resource, "ingress")
 	some rule in evidence.list_of(resource.ingress)
@@ -133,6 +138,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		"), beyond the web ports (", text.list([format_int(port, 10) | some port in _web_ports]),
 		"); narrow the source to known networks",
 	])
+	expected_value := text.join(["only ports ", text.list([format_int(port, 10) | some port in _web_ports]), " open to ", source])
+	actual_value := text.join([_ports_text(rule), " open to ", source])
 }
 
 _public_text(resource) := "is public" if {

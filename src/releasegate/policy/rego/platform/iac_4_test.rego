@@ -29,8 +29,12 @@ _iac_4_messages(resources) := {violation.msg |
 	some violation in iac_4.violation with input.evidence as evidence
 }
 
-test_applicable if {
-	iac_4.applicable
+test_applicable_when_linked if {
+	iac_4.applicable with input.release as {"linked_changes": [{"kind": "infrastructure", "reference": "change"}]}
+}
+
+test_not_applicable_without_change if {
+	not iac_4.applicable with input.release as {"linked_changes": []} with input.evidence as {}
 }
 
 test_private_resources_pass if {

@@ -22,6 +22,7 @@ package releasegate.controls.iac_5
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.iac
 import data.releasegate.lib.scope
 import data.releasegate.lib.text
@@ -41,7 +42,10 @@ _categories := ["storage", "database"]
 #   iac.backup.max_criticality, and to services whose criticality is unknown.
 default applicable := false
 
-applicable if scope.up_to_criticality(scope.param(_max_criticality_path))
+applicable if {
+	changes.infrastructure
+	scope.up_to_criticality(scope.param(_max_criticality_path))
+}
 
 # Each violation rule starts with applicable, so that a control that does
 # not apply reports no violation.
@@ -80,7 +84,7 @@ violation contains {"msg": msg} if {
 #   short_name: backup_known
 #   failure_msg: The backup settings of a resource are unknown until apply
 #   solution: Set the backup settings to values known at plan time, then plan again.
-violation contains {"msg": iac.unknown_msg(resource, path), "key": object.get(resource, "address", null)} if {
+violation contains iac.unknown_violation(resource, path) if {
 	applicable
 	some resource in iac.of_categories(_categories)
 	some path in ["backup.enabled", "backup.retention_days"]
@@ -94,7 +98,7 @@ violation contains {"msg": iac.unknown_msg(resource, path), "key": object.get(re
 #   short_name: backups_enabled
 #   failure_msg: A stateful resource has no backups
 #   solution: Enable backups for the resource and plan again.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "backup.enabled", "expected": expected_value, "actual": actual_value} if {
 	applicable
 	some resource in iac.of_categories(_categories)
 	not iac.unknown(resource, "backup.enabled")
@@ -103,6 +107,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		iac.name(resource), " has no backups enabled (plan ", resource.plan_id,
 		"); enable backups kept for at least ", _min_days, " days",
 	])
+	expected_value := true
+	actual_value := iac.value(resource, "backup.enabled")
 }
 
 # METADATA
@@ -112,7 +118,7 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 #   short_name: retention_long_enough
 #   failure_msg: A stateful resource keeps its backups for too short a time
 #   solution: Raise the backup retention to at least the minimum and plan again.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "backup.retention_days", "expected": expected_value, "actual": actual_value} if {
 	applicable
 	some resource in iac.of_categories(_categories)
 	iac.value(resource, "backup.enabled") == true
@@ -124,6 +130,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		iac.name(resource), " keeps backups for ", _days_text(days), " (plan ", resource.plan_id,
 		"), less than the minimum of ", _min_days, " days; raise the retention",
 	])
+	expected_value := text.join(["at least ", _min_days, " days"])
+	actual_value := days
 }
 
 _long_enough(days) if {

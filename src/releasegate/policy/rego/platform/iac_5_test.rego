@@ -20,20 +20,20 @@ _iac_5_messages(resources) := {violation.msg |
 }
 
 test_applicable_criticality_0_and_1 if {
-	iac_5.applicable with input.service as {"criticality": 0}
-	iac_5.applicable with input.service as {"criticality": 1}
+	iac_5.applicable with input.service as {"criticality": 0} with input.evidence as {"iac_plans": [{"id": "ev-plan"}]}
+	iac_5.applicable with input.service as {"criticality": 1} with input.evidence as {"iac_plans": [{"id": "ev-plan"}]}
 }
 
 test_not_applicable_criticality_2 if {
-	not iac_5.applicable with input.service as {"criticality": 2}
+	not iac_5.applicable with input.service as {"criticality": 2} with input.evidence as {"iac_plans": [{"id": "ev-plan"}]}
 }
 
 test_applicable_without_catalog_entry if {
-	iac_5.applicable with input.service as null
+	iac_5.applicable with input.service as null with input.evidence as {"iac_plans": [{"id": "ev-plan"}]}
 }
 
 test_applicable_when_limit_malformed if {
-	iac_5.applicable with input.service as {"criticality": 3} with data.releasegate.params.iac.backup.max_criticality as "one"
+	iac_5.applicable with input.service as {"criticality": 3} with data.releasegate.params.iac.backup.max_criticality as "one" with input.evidence as {"iac_plans": [{"id": "ev-plan"}]}
 }
 
 test_backups_pass if {
@@ -70,5 +70,9 @@ test_malformed_limit_reported if {
 }
 
 test_no_plan if {
-	count(iac_5.violation) == 1 with input.evidence as {"iac_plans": []}
+	count(iac_5.violation) == 1 with input.evidence as {"iac_plans": []} with input.release as {"linked_changes": [{"kind": "infrastructure", "reference": "plan"}]}
+}
+
+test_not_applicable_without_infrastructure_change if {
+	not iac_5.applicable with input.service as {"criticality": 0} with input.release as {"linked_changes": []} with input.evidence as {}
 }

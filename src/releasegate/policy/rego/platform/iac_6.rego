@@ -25,6 +25,7 @@ package releasegate.controls.iac_6
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.evidence
 import data.releasegate.lib.iac
 import data.releasegate.lib.scope
@@ -35,9 +36,11 @@ _categories_path := ["iac", "audit_log_categories"]
 _categories := evidence.list_of(scope.param(_categories_path))
 
 # METADATA
-# title: Applies to every release
-# description: Every release's infrastructure plan is checked, which may change nothing.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an infrastructure or privileged IAM change or attaches a Terraform plan.
+default applicable := false
+
+applicable if changes.infrastructure
 
 # METADATA
 # title: Plan attached and complete
@@ -70,7 +73,7 @@ violation contains {"msg": msg} if {
 #   short_name: audit_logging_known
 #   failure_msg: The audit logging of a resource is unknown until apply
 #   solution: Set the audit logging settings to values known at plan time, then plan again.
-violation contains {"msg": iac.unknown_msg(resource, path), "key": object.get(resource, "address", null)} if {
+violation contains iac.unknown_violation(resource, path) if {
 	some resource in iac.of_categories(_categories)
 	some path in ["audit_log.enabled", "audit_log.immutable"]
 	iac.unknown(resource, path)
@@ -83,7 +86,7 @@ violation contains {"msg": iac.unknown_msg(resource, path), "key": object.get(re
 #   short_name: audit_logging_enabled
 #   failure_msg: A resource where privileged actions happen has no audit logging
 #   solution: Enable audit logging on the resource and plan again.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "audit_log.enabled", "expected": expected_value, "actual": actual_value} if {
 	some resource in iac.of_categories(_categories)
 	not iac.unknown(resource, "audit_log.enabled")
 	iac.value(resource, "audit_log.enabled") != true
@@ -91,6 +94,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		iac.name(resource), " has no audit logging enabled (plan ", resource.plan_id,
 		"); enable audit logging for the privileged actions on it",
 	])
+	expected_value := true
+	actual_value := iac.value(resource, "audit_log.enabled")
 }
 
 # METADATA
@@ -102,7 +107,7 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 #   solution: >-
 #     Write the audit log to storage with object lock in compliance mode, or
 #     turn on log file validation, and plan again.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "audit_log.immutable", "expected": expected_value, "actual": actual_value} if {
 	some resource in iac.of_categories(_categories)
 	iac.value(resource, "audit_log.enabled") == true
 	not iac.unknown(resource, "audit_log.enabled")
@@ -112,6 +117,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		iac.name(resource), " writes its audit log where it can be changed or deleted (plan ", resource.plan_id,
 		"); use object lock or log file validation",
 	])
+	expected_value := true
+	actual_value := iac.value(resource, "audit_log.immutable")
 }
 
 # METADATA
@@ -123,11 +130,13 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 #   solution: >-
 #     Keep the trail. To retire a trail deliberately, request an exception
 #     for IAC-6 that names the trail's address.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "action", "expected": expected_value, "actual": actual_value} if {
 	some resource in iac.deleted
 	resource.category == "audit_trail"
 	msg := text.join([
 		"plan ", resource.plan_id, " deletes audit trail ", iac.name(resource),
 		"; keep the trail, or request an exception for IAC-6 that names its address",
 	])
+	expected_value := "no delete"
+	actual_value := "delete"
 }

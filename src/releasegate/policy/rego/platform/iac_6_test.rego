@@ -19,8 +19,12 @@ _iac_6_messages(resources) := {violation.msg |
 	some violation in iac_6.violation with input.evidence as evidence
 }
 
-test_applicable if {
-	iac_6.applicable
+test_applicable_when_linked if {
+	iac_6.applicable with input.release as {"linked_changes": [{"kind": "infrastructure", "reference": "change"}]}
+}
+
+test_not_applicable_without_change if {
+	not iac_6.applicable with input.release as {"linked_changes": []} with input.evidence as {}
 }
 
 test_immutable_audit_log_passes if {

@@ -23,6 +23,7 @@ package releasegate.controls.iac_7
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.evidence
 import data.releasegate.lib.iac
 import data.releasegate.lib.scope
@@ -45,9 +46,11 @@ _taggable contains resource if {
 }
 
 # METADATA
-# title: Applies to every release
-# description: Every release's infrastructure plan is checked, which may change nothing.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an infrastructure or privileged IAM change or attaches a Terraform plan.
+default applicable := false
+
+applicable if changes.infrastructure
 
 # METADATA
 # title: Plan attached and complete
@@ -81,7 +84,7 @@ violation contains {"msg": msg} if {
 #   short_name: tags_known
 #   failure_msg: The tags of a resource are unknown until apply
 #   solution: Set the tags to values known at plan time, then plan again.
-violation contains {"msg": iac.unknown_msg(resource, "tags"), "key": object.get(resource, "address", null)} if {
+violation contains iac.unknown_violation(resource, "tags") if {
 	some resource in _taggable
 	iac.unknown(resource, "tags")
 }
@@ -93,7 +96,7 @@ violation contains {"msg": iac.unknown_msg(resource, "tags"), "key": object.get(
 #   short_name: required_tags
 #   failure_msg: A resource lacks a required cost tag
 #   solution: Add the missing tags to the resource or to the provider's default_tags.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "tags", "expected": expected_value, "actual": actual_value} if {
 	some resource in _taggable
 	not iac.unknown(resource, "tags")
 	missing := _missing(resource)
@@ -102,6 +105,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		iac.name(resource), " lacks the tags ", text.list(missing), " (plan ", resource.plan_id,
 		"); add them to the resource or to the provider's default_tags",
 	])
+	expected_value := _required_for(resource)
+	actual_value := text.join(["missing ", text.list(missing)])
 }
 
 _required_for(resource) := array.concat(

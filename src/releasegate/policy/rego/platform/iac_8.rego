@@ -24,6 +24,7 @@ package releasegate.controls.iac_8
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.approvals
 import data.releasegate.lib.evidence
 import data.releasegate.lib.iac
@@ -57,9 +58,11 @@ _security_approved if {
 }
 
 # METADATA
-# title: Applies to every release
-# description: Every release's infrastructure plan is checked, which may change nothing.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an infrastructure or privileged IAM change or attaches a Terraform plan.
+default applicable := false
+
+applicable if changes.infrastructure
 
 # METADATA
 # title: Plan attached and complete
@@ -95,7 +98,7 @@ violation contains {"msg": msg} if {
 #   short_name: iam_known
 #   failure_msg: The permissions of an IAM resource are unknown until apply
 #   solution: Write the policy document with values known at plan time, then plan again.
-violation contains {"msg": iac.unknown_msg(resource, "iam"), "key": object.get(resource, "address", null)} if {
+violation contains iac.unknown_violation(resource, "iam") if {
 	some resource in _iam_resources
 	iac.unknown(resource, "iam")
 }
@@ -112,7 +115,7 @@ violation contains {"msg": iac.unknown_msg(resource, "iam"), "key": object.get(r
 #   solution: >-
 #     Ask a member of a group in params iac.iam.security_approver_groups to
 #     approve the release, or narrow the policy.
-violation contains {"msg": msg, "key": object.get(resource, "address", null), "pending": true} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "iam", "expected": expected_value, "actual": actual_value, "pending": true} if {
 	some resource in _iam_resources
 	not iac.unknown(resource, "iam")
 	reasons := _escalations(resource)
@@ -123,6 +126,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null), "p
 		"), which needs an approval from a security approver (a member of ", _groups_text,
 		"); ask one to approve the release or narrow the policy",
 	])
+	expected_value := "an approval from a security approver"
+	actual_value := text.list(reasons)
 }
 
 _groups_text := text.join(["group ", text.list(_groups)]) if {

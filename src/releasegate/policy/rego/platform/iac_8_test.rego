@@ -42,8 +42,12 @@ _needs_approval(reasons) := concat("", [
 	" ask one to approve the release or narrow the policy",
 ])
 
-test_applicable if {
-	iac_8.applicable
+test_applicable_when_linked if {
+	iac_8.applicable with input.release as {"linked_changes": [{"kind": "infrastructure", "reference": "change"}]}
+}
+
+test_not_applicable_without_change if {
+	not iac_8.applicable with input.release as {"linked_changes": []} with input.evidence as {}
 }
 
 test_narrow_policy_passes if {

@@ -22,6 +22,7 @@ package releasegate.controls.iac_9
 
 import rego.v1
 
+import data.releasegate.lib.changes
 import data.releasegate.lib.iac
 import data.releasegate.lib.scope
 import data.releasegate.lib.text
@@ -39,9 +40,11 @@ _compute_groups := {resource |
 }
 
 # METADATA
-# title: Applies to every release
-# description: Every release's infrastructure plan is checked, which may change nothing.
-applicable := true
+# title: Applies to releases that change this
+# description: The release links an infrastructure or privileged IAM change or attaches a Terraform plan.
+default applicable := false
+
+applicable if changes.infrastructure
 
 # METADATA
 # title: Plan attached and complete
@@ -89,7 +92,7 @@ violation contains {"msg": msg} if {
 #   short_name: values_known
 #   failure_msg: A log retention or a capacity is unknown until apply
 #   solution: Set the value to one known at plan time, then plan again.
-violation contains {"msg": iac.unknown_msg(resource, "retention_days"), "key": object.get(resource, "address", null)} if {
+violation contains iac.unknown_violation(resource, "retention_days") if {
 	some resource in _log_groups
 	iac.unknown(resource, "retention_days")
 }
@@ -101,7 +104,7 @@ violation contains {"msg": iac.unknown_msg(resource, "retention_days"), "key": o
 #   short_name: capacity_known
 #   failure_msg: The capacity of a compute group is unknown until apply
 #   solution: Set the capacity to a value known at plan time, then plan again.
-violation contains {"msg": iac.unknown_msg(resource, "desired_capacity"), "key": object.get(resource, "address", null)} if {
+violation contains iac.unknown_violation(resource, "desired_capacity") if {
 	some resource in _compute_groups
 	iac.unknown(resource, "desired_capacity")
 }
@@ -113,7 +116,7 @@ violation contains {"msg": iac.unknown_msg(resource, "desired_capacity"), "key":
 #   short_name: retention_matches
 #   failure_msg: A log group keeps logs longer or shorter than the tier table
 #   solution: Set the log group's retention to the number of days of the release's tier.
-violation contains {"msg": msg, "key": object.get(resource, "address", null)} if {
+violation contains {"msg": msg, "key": object.get(resource, "address", null), "attribute": "retention_days", "expected": expected_value, "actual": actual_value} if {
 	some resource in _log_groups
 	not iac.unknown(resource, "retention_days")
 	is_number(_expected_days)
@@ -124,6 +127,8 @@ violation contains {"msg": msg, "key": object.get(resource, "address", null)} if
 		_comparison(days), " the ", _expected_days, " days for a ", _tier,
 		" release; set its retention to ", _expected_days, " days",
 	])
+	expected_value := _expected_days
+	actual_value := days
 }
 
 # METADATA

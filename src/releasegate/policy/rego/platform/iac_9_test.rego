@@ -39,8 +39,12 @@ _iac_9_messages(tier, resources) := {violation.msg |
 	some violation in _iac_9_violations(assessment, [{"id": "ev-tf", "complete": true, "resources": resources}])
 }
 
-test_applicable if {
-	iac_9.applicable
+test_applicable_when_linked if {
+	iac_9.applicable with input.release as {"linked_changes": [{"kind": "infrastructure", "reference": "change"}]}
+}
+
+test_not_applicable_without_change if {
+	not iac_9.applicable with input.release as {"linked_changes": []} with input.evidence as {}
 }
 
 test_matching_retention_passes if {
