@@ -119,8 +119,7 @@ def load_json(data: bytes, *, source: str) -> Any:
         raise EvidenceError(
             f"invalid JSON: the key {str(error)!r} appears twice in one object",
             source=source,
-            hint="Upload the file the scanner wrote, unmodified; a repeated key can hide "
-            "results.",
+            hint="Upload the file the scanner wrote, unmodified; a repeated key can hide results.",
         ) from None
     except RecursionError:
         raise EvidenceError(

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from releasegate.clock import rfc3339
+from releasegate.evidence.interface import Facts
 from releasegate.model import (
     Approval,
     EvidenceRecord,
@@ -18,6 +19,7 @@ from releasegate.model import (
     TestReport,
 )
 from releasegate.model.service import Catalog, Service
+from releasegate.policy.evidence_input import finding_fields, integrity_documents, scan_fields
 
 
 def approval_is_current(approval: Approval, release: Release, revision: str, now: datetime) -> bool:
@@ -37,7 +39,7 @@ def build_input(
     environment: str,
     revision: str,
     now: datetime,
-    evidence: list[tuple[EvidenceRecord, TestReport | ScanRun]],
+    evidence: list[tuple[EvidenceRecord, Facts]],
     approvals: list[Approval],
     exceptions: list[ExceptionRequest],
     deployment: dict[str, Any] | None = None,
@@ -71,7 +73,7 @@ def build_input(
                     "warnings": list(facts.warnings),
                 }
             )
-        else:
+        elif isinstance(facts, ScanRun) and facts.category == "vulnerability":
             scans.append(
                 {
                     "id": record.id,
@@ -81,6 +83,7 @@ def build_input(
                     "execution_successful": facts.execution_successful,
                     "commit": record.commit,
                     "collected_at": rfc3339(record.collected_at),
+                    **scan_fields(facts),
                 }
             )
             for finding in facts.findings:
@@ -97,6 +100,7 @@ def build_input(
                         "fingerprint": finding.fingerprint,
                         "cve": finding.cve,
                         "suppressed": finding.suppressed,
+                        **finding_fields(finding),
                     }
                 )
 
@@ -150,7 +154,12 @@ def build_input(
         },
         "service": None if service is None else service.model_dump(mode="json"),
         "catalog": {"cab_group": catalog.cab_group},
-        "evidence": {"test_reports": test_reports, "scans": scans, "findings": findings},
+        "evidence": {
+            "test_reports": test_reports,
+            "scans": scans,
+            "findings": findings,
+            **integrity_documents(evidence, findings),
+        },
         "approvals": approval_docs,
         "exceptions": [_exception_doc(e, catalog, service) for e in exceptions],
         "deployment": deployment,

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from releasegate.documents import read_bytes
 from releasegate.errors import InputError
 from releasegate.evidence.detect import parse_evidence
+from releasegate.evidence.facts import FACT_MODELS, kind_of, summarize
+from releasegate.evidence.interface import Facts, VerificationContext
 from releasegate.ledger.canonical import canonical_json
-from releasegate.model import EvidenceKind, EvidenceRecord, ScanRun, TestReport
+from releasegate.model import EvidenceKind, EvidenceRecord
 from releasegate.service.app import Application
 from releasegate.service.ids import new_id
 from releasegate.service.releases import get_release
@@ -23,22 +25,6 @@ from releasegate.store.tables import EvidenceRow
 _COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
-def _summary(facts: TestReport | ScanRun) -> dict[str, int | str | bool | None]:
-    if isinstance(facts, TestReport):
-        return {
-            "tests": facts.tests,
-            "failures": facts.failures,
-            "errors": facts.errors,
-            "skipped": facts.skipped,
-            "flaky": facts.flaky,
-        }
-    return {
-        "tools": ", ".join(facts.tools),
-        "findings": len(facts.findings),
-        "execution_successful": facts.execution_successful,
-    }
-
-
 def add_evidence(
     app: Application,
     release_id: str,
@@ -46,8 +32,13 @@ def add_evidence(
     *,
     format: str | None = None,
     commit: str | None = None,
+    context: VerificationContext | None = None,
 ) -> EvidenceRecord:
-    """Parse `path`, keep the raw bytes and the facts by SHA-256, and record both."""
+    """Parse `path`, keep the raw bytes and the facts by SHA-256, and record both.
+
+    `context` holds the public keys and Sigstore trusted root that signatures are
+    verified against.
+    """
     if commit is not None and not _COMMIT.match(commit):
         raise InputError(
             f"commit {commit!r} is not a full hexadecimal commit id",
@@ -56,13 +47,13 @@ def add_evidence(
         )
     release = get_release(app, release_id)
     raw = read_bytes(path, what="evidence file")
-    detected, facts = parse_evidence(raw, source=str(path), format=format)
-    kind = EvidenceKind.TEST_REPORT if isinstance(facts, TestReport) else EvidenceKind.SCAN
+    detected, facts = parse_evidence(raw, source=str(path), format=format, context=context)
+    kind = kind_of(facts)
 
     now = app.clock()
     sha256 = app.blobs.put(raw)
     facts_sha256 = app.blobs.put(canonical_json(facts.model_dump(mode="json")))
-    summary = _summary(facts)
+    summary = summarize(facts)
     record = EvidenceRecord(
         id=new_id("ev"),
         release_id=release.id,
@@ -110,9 +101,7 @@ def add_evidence(
     return record
 
 
-def load_evidence(
-    app: Application, release_id: str
-) -> list[tuple[EvidenceRecord, TestReport | ScanRun]]:
+def load_evidence(app: Application, release_id: str) -> list[tuple[EvidenceRecord, Facts]]:
     """Return each evidence record with its facts, read back from the blob store."""
     with app.database.transaction() as session:
         rows = session.scalars(
@@ -120,13 +109,9 @@ def load_evidence(
             .where(EvidenceRow.release_id == release_id)
             .order_by(EvidenceRow.collected_at, EvidenceRow.id)
         ).all()
-    result: list[tuple[EvidenceRecord, TestReport | ScanRun]] = []
+    result: list[tuple[EvidenceRecord, Facts]] = []
     for row in rows:
         data = app.blobs.get(row.facts_sha256)
-        facts: TestReport | ScanRun = (
-            TestReport.model_validate_json(data)
-            if row.kind == EvidenceKind.TEST_REPORT.value
-            else ScanRun.model_validate_json(data)
-        )
+        facts: Facts = FACT_MODELS[EvidenceKind(row.kind)].model_validate_json(data)
         result.append((evidence_from_row(row), facts))
     return result
