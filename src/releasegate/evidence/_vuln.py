@@ -78,8 +78,8 @@ def parse_time(value: Any) -> datetime | None:
     # Go writes up to nine fractional digits; Python reads at most six.
     if "." in text:
         head, _, rest = text.partition(".")
-        digits = "".join(ch for ch in rest if ch.isdigit())
-        zone = rest[len(digits) :]
+        count = len(rest) - len(rest.lstrip("0123456789"))
+        digits, zone = rest[:count], rest[count:]
         text = f"{head}.{digits[:6]}{zone}"
     try:
         parsed = datetime.fromisoformat(text)
