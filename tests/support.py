@@ -189,7 +189,9 @@ def signed_provenance(root: Path, digests: list[str], commit: str, repository: s
     """Return a DSSE envelope of SLSA provenance v1 signed with the folder's key."""
     statement = {
         "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "artifact", "digest": {"sha256": d.split(":", 1)[1]}} for d in digests],
+        "subject": [
+            {"name": "artifact", "digest": {"sha256": d.split(":", 1)[1]}} for d in digests
+        ],
         "predicateType": "https://slsa.dev/provenance/v1",
         "predicate": {
             "buildDefinition": {
@@ -249,7 +251,11 @@ def attach_integrity(
         ("pull-request.json", json.dumps(pull_request), []),
         ("commit-signatures.json", json.dumps(commits), []),
         ("secrets.json", "[]", ["--commit", commit]),
-        ("provenance.dsse.json", signed_provenance(ws.root, list(digests), commit, repository), key),
+        (
+            "provenance.dsse.json",
+            signed_provenance(ws.root, list(digests), commit, repository),
+            key,
+        ),
     ]
     for index, digest in enumerate(digests):
         signature = _signing_key(ws.root).sign(digest.encode())

@@ -16,7 +16,8 @@ from releasegate.model.integrity import CommitSignature, CommitSignatureReport
 _STATUS = {
     "G": "good signature from a known signer",
     "B": "bad signature",
-    "U": "good signature of unknown validity",
+    "U": "good signature from an untrusted key (not in the allowed signers or not trusted "
+    "in the keyring)",
     "X": "good signature that has expired",
     "Y": "good signature made by an expired key",
     "R": "good signature made by a revoked key",
@@ -29,6 +30,7 @@ _METHODS = {
     "-----BEGIN SIGNED MESSAGE-----": "x509",
 }
 _TIMEOUT_SECONDS = 60
+_SUBCOMMANDS = ("rev-list", "log", "cat-file")
 
 
 def verify_commits(
@@ -52,8 +54,12 @@ def verify_commits(
     if allowed_signers is not None:
         config += ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers.resolve()}"]
 
-    listed = _git(repository, [*config, "rev-list", "--no-walk=unsorted", *revisions])
-    commits = [line for line in listed.splitlines() if line.strip()]
+    # Each revision is listed on its own: in one rev-list call, "A..B" would also
+    # exclude a commit A named as a separate revision.
+    commits: list[str] = []
+    for revision in revisions:
+        listed = _git(repository, [*config, "rev-list", "--no-walk=unsorted", revision])
+        commits.extend(c for c in listed.split() if c not in commits)
     if not commits:
         raise EvidenceError(
             "the revisions name no commits",
@@ -99,7 +105,8 @@ def _git(repository: Path, arguments: list[str]) -> str:
         ) from None
     if completed.returncode != 0:
         raise EvidenceError(
-            f"git {arguments[-1] if arguments else ''} failed: {completed.stderr.strip()}",
+            f"git {next(a for a in arguments if a in _SUBCOMMANDS)} failed: "
+            f"{completed.stderr.strip()}",
             source=str(repository),
             hint="Check that the folder is a git repository and the revisions exist in it.",
         )
