@@ -207,6 +207,8 @@ def scan_path(path: Path) -> tuple[dict[str, Any], ScanRun]:
             source=str(path),
             hint="Pass the folder or file to scan, for example the checked-out repository.",
         )
+    # detect-secrets joins file names to its root, so both must be absolute.
+    path = path.resolve()
     files = [path] if path.is_file() else _files_under(path)
     collection = SecretsCollection(root=str(path if path.is_dir() else path.parent))
     with default_settings():
