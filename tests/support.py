@@ -9,10 +9,9 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-
-import pytest
 from typer.testing import CliRunner
 
 from releasegate.cli.main import app

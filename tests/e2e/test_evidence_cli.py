@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
-
 from support import (
     COMMIT,
     DIGEST,
@@ -191,5 +190,5 @@ def test_verify_commits_cli_writes_report(ws, tmp_path):
     written = json.loads(report.read_text())
     assert written["commits"][0]["verified"] is True
     assert written["commits"][0]["signer"] == "alice@example.com"
-    inspected, body = ws.json("evidence", "inspect", str(report))
+    _, body = ws.json("evidence", "inspect", str(report))
     assert body["summary"] == {"commits": 1, "verified": 1, "unverified": 0}

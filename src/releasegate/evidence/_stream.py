@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import ijson
 
@@ -22,17 +22,30 @@ _CLOSE = frozenset({"end_map", "end_array"})
 
 
 def stream_json(
-    data: bytes, *, source: str, items: frozenset[str], scalars: frozenset[str] = frozenset()
+    data: bytes | BinaryIO,
+    *,
+    source: str,
+    items: frozenset[str],
+    scalars: frozenset[str] = frozenset(),
+    markers: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[str, Any]]:
     """Yield `(prefix, value)` for each complete value at an `items` or `scalars` prefix.
 
-    Prefixes use ijson's dotted form, such as `Results.item.Vulnerabilities.item`.
+    `data` is the whole file or a binary stream positioned at its start; a stream is
+    read in chunks, so the file never has to fit in memory. Prefixes use ijson's
+    dotted form, such as `Results.item.Vulnerabilities.item`.
     A value at an `items` prefix is built in full (object, array or scalar); a value
-    at a `scalars` prefix is yielded only when it is a scalar. Raises EvidenceError
+    at a `scalars` prefix is yielded only when it is a scalar; an object or array that
+    starts at a `markers` prefix yields `(prefix, None)` without being built. Raises EvidenceError
     for an empty file and for invalid JSON, naming the byte where reading stopped.
     """
-    reject_empty(data, source=source)
-    stream = io.BytesIO(data.removeprefix(b"\xef\xbb\xbf"))
+    if isinstance(data, bytes):
+        reject_empty(data, source=source)
+        stream: BinaryIO = io.BytesIO(data.removeprefix(b"\xef\xbb\xbf"))
+    else:
+        stream = data
+        if stream.read(3) != b"\xef\xbb\xbf":
+            stream.seek(0)
     builder: ijson.ObjectBuilder | None = None
     depth = 0
     item_prefix = ""
@@ -59,8 +72,11 @@ def stream_json(
                     yield prefix, value
             elif prefix in scalars and event in _SCALAR_EVENTS:
                 yield prefix, value
+            elif prefix in markers and event in _OPEN:
+                yield prefix, None
     except ijson.JSONError as error:
-        decode_utf8(data, source=source)
+        if isinstance(data, bytes):
+            decode_utf8(data, source=source)
         raise EvidenceError(
             f"invalid JSON: {error}",
             source=source,

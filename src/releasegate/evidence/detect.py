@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Any
 
 from releasegate.evidence._stream import top_level_keys
@@ -187,6 +188,42 @@ def parse_evidence(
     if isinstance(facts, ScanRun) and format == SarifParser.format and is_secret_tool(facts.tools):
         facts = as_secret_scan(facts)
     return format, facts
+
+
+STREAMED_FORMATS = (TrivyParser.format, GrypeParser.format)
+"""Formats whose parser reads a file as a stream, so that it need not fit in memory."""
+
+MAX_STREAMED_BYTES = 4 * 1024 * 1024 * 1024
+_HEAD_BYTES = 1024 * 1024
+
+
+def parse_large_evidence(path: Path, *, size: int, format: str | None = None) -> tuple[str, Facts]:
+    """Parse a file too large to read at once, detecting its format from its first MiB.
+
+    Raises EvidenceError when the file exceeds MAX_STREAMED_BYTES or its format is not
+    one of STREAMED_FORMATS.
+    """
+    if size > MAX_STREAMED_BYTES:
+        raise EvidenceError(
+            f"file is {size} bytes, more than the {MAX_STREAMED_BYTES} bytes accepted",
+            source=str(path),
+            hint="Split the report, for example one scan per image.",
+        )
+    with path.open("rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+        detected = format or detect_format(head, source=str(path))
+        if detected not in STREAMED_FORMATS:
+            raise EvidenceError(
+                f"file is {size} bytes and in format {detected}, which is read only when it "
+                "fits in memory (16 MiB)",
+                source=str(path),
+                hint="Large reports are accepted from Trivy and Grype (JSON); for other "
+                "formats, split the report.",
+            )
+        handle.seek(0)
+        parser = PARSERS[detected]
+        assert isinstance(parser, TrivyParser | GrypeParser)
+        return detected, parser.parse_stream(handle, source=str(path))
 
 
 def _format_from_keys(keys: dict[str, Any]) -> str | None:

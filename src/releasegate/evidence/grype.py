@@ -7,7 +7,8 @@ matches are read as a stream, one at a time.
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from typing import Any, BinaryIO
 
 from releasegate.evidence._stream import stream_json
 from releasegate.evidence._vuln import (
@@ -18,7 +19,7 @@ from releasegate.evidence._vuln import (
     require_object,
     severity_word,
 )
-from releasegate.evidence.interface import EvidenceError
+from releasegate.evidence.interface import EvidenceError, reject_empty
 from releasegate.model.evidence import EvidenceKind, Finding, ScanRun
 
 _MATCH = "matches.item"
@@ -36,19 +37,30 @@ class GrypeParser:
 
     def parse(self, data: bytes, *, source: str) -> ScanRun:
         """Parse a Grype JSON report; raises EvidenceError for an unreadable report."""
+        reject_empty(data, source=source)
+        return self.parse_stream(io.BytesIO(data), source=source)
+
+    def parse_stream(self, stream: BinaryIO, *, source: str) -> ScanRun:
+        """Parse a Grype JSON report from a binary stream, reading it in chunks."""
         findings: list[Finding] = []
         header: dict[str, Any] = {}
         saw_matches = False
         for prefix, value in stream_json(
-            data, source=source, items=frozenset({_MATCH}), scalars=_SCALARS
+            stream,
+            source=source,
+            items=frozenset({_MATCH}),
+            scalars=_SCALARS,
+            markers=frozenset({"matches"}),
         ):
-            if prefix == _MATCH:
+            if prefix == "matches":
+                saw_matches = True
+            elif prefix == _MATCH:
                 saw_matches = True
                 findings.append(self._match(value, len(findings), source))
             else:
                 header[prefix] = value
 
-        if not saw_matches and b'"matches"' not in data:
+        if not saw_matches:
             raise EvidenceError(
                 "report has no 'matches' array",
                 source=source,

@@ -9,8 +9,9 @@ megabytes.
 
 from __future__ import annotations
 
+import io
 import logging
-from typing import Any
+from typing import Any, BinaryIO
 
 from releasegate.evidence._stream import stream_json
 from releasegate.evidence._vuln import (
@@ -20,7 +21,7 @@ from releasegate.evidence._vuln import (
     require_object,
     severity_word,
 )
-from releasegate.evidence.interface import EvidenceError
+from releasegate.evidence.interface import EvidenceError, reject_empty
 from releasegate.model.evidence import EvidenceKind, Finding, ScanRun, Severity
 
 logger = logging.getLogger(__name__)
@@ -43,12 +44,17 @@ class TrivyParser:
 
     def parse(self, data: bytes, *, source: str) -> ScanRun:
         """Parse a Trivy JSON report; raises EvidenceError for an unreadable report."""
+        reject_empty(data, source=source)
+        return self.parse_stream(io.BytesIO(data), source=source)
+
+    def parse_stream(self, stream: BinaryIO, *, source: str) -> ScanRun:
+        """Parse a Trivy JSON report from a binary stream, reading it in chunks."""
         findings: list[Finding] = []
         header: dict[str, Any] = {}
         target: str | None = None
         index = 0
         for prefix, value in stream_json(
-            data, source=source, items=frozenset({_VULNERABILITY, _SECRET}), scalars=_SCALARS
+            stream, source=source, items=frozenset({_VULNERABILITY, _SECRET}), scalars=_SCALARS
         ):
             if prefix == _TARGET:
                 target = value if isinstance(value, str) else None

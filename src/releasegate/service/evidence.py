@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from releasegate.documents import read_bytes
+from releasegate.documents import MAX_DOCUMENT_BYTES, read_bytes
 from releasegate.errors import InputError
-from releasegate.evidence.detect import parse_evidence
+from releasegate.evidence.detect import parse_evidence, parse_large_evidence
 from releasegate.evidence.facts import FACT_MODELS, kind_of, summarize
 from releasegate.evidence.interface import Facts, VerificationContext
 from releasegate.ledger.canonical import canonical_json
@@ -46,12 +46,22 @@ def add_evidence(
             hint="pass the 40-character SHA-1 (or 64-character SHA-256) commit id",
         )
     release = get_release(app, release_id)
-    raw = read_bytes(path, what="evidence file")
-    detected, facts = parse_evidence(raw, source=str(path), format=format, context=context)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # read_bytes below reports why the file cannot be read
+    if size > MAX_DOCUMENT_BYTES:
+        # Large scanner reports are parsed as a stream and stored in chunks.
+        detected, facts = parse_large_evidence(path, size=size, format=format)
+        sha256 = app.blobs.put_file(path)
+    else:
+        raw = read_bytes(path, what="evidence file")
+        detected, facts = parse_evidence(raw, source=str(path), format=format, context=context)
+        size = len(raw)
+        sha256 = app.blobs.put(raw)
     kind = kind_of(facts)
 
     now = app.clock()
-    sha256 = app.blobs.put(raw)
     facts_sha256 = app.blobs.put(canonical_json(facts.model_dump(mode="json")))
     summary = summarize(facts)
     record = EvidenceRecord(
@@ -61,7 +71,7 @@ def add_evidence(
         format=detected,
         sha256=sha256,
         filename=path.name,
-        size=len(raw),
+        size=size,
         commit=commit,
         collected_at=now,
         summary=summary,

@@ -232,7 +232,9 @@ def test_sigstore_happy_path_verifies() -> None:
     # The certificate lived ten minutes in May 2026; it is checked at the signed time.
     assert facts.signed_at is not None
     assert facts.signed_at.date().isoformat() == "2026-05-13"
-    assert facts.checks[3].detail == "entry 4026478 is in the tree of size 4026479 the checkpoint signs"
+    assert facts.checks[3].detail == (
+        "entry 4026478 is in the tree of size 4026479 the checkpoint signs"
+    )
     provenance = facts.provenance
     assert provenance is not None
     assert provenance.signature_verified is True
