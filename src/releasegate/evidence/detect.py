@@ -164,7 +164,7 @@ def parse_evidence(
     """Parse `data` with the parser for `format`, detecting the format when it is None.
 
     `context` carries the public keys and the Sigstore trusted root that signature
-    parsers verify against; without it they verify nothing and say so. Returns the
+    parsers verify against. Without it they verify nothing and report a failed check. Returns the
     format name and the parsed facts. Raises EvidenceError for an unknown format name
     and for every input the parser rejects.
     """

@@ -92,7 +92,7 @@ class VerificationKey:
 
 @dataclass(frozen=True)
 class VerificationContext:
-    """What signature parsers verify against: public keys and a Sigstore trusted root.
+    """Public keys and Sigstore trusted root that signature parsers verify against.
 
     Verifying under a key only shows that the key signed; whether the key is trusted
     is decided by policy (params artifacts.signing.trusted_key_ids), by its id.
@@ -113,7 +113,7 @@ def key_id_of(key: PublicKey) -> str:
 def load_public_key(path: Path) -> VerificationKey:
     """Read a PEM public key (Ed25519, ECDSA or RSA) from `path`.
 
-    Raises EvidenceError naming the file when it is missing or holds no supported key.
+    Raises EvidenceError naming the file when it is missing or contains no supported key.
     """
     try:
         data = path.read_bytes()

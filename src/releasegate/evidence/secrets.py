@@ -170,7 +170,7 @@ def as_secret_scan(scan: ScanRun) -> ScanRun:
     """Mark a SARIF scan from a secret scanner as a secret scan.
 
     gitleaks' SARIF has no invocations. It is written only once the scan is over, so a
-    missing completion status is read as completed, and a warning says so.
+    missing completion status is read as completed, with a warning.
     """
     warnings = scan.warnings
     completed = scan.execution_successful

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -125,7 +124,7 @@ class DsseParser:
 
         Raises EvidenceError for an envelope that cannot be decoded, a payload type
         other than in-toto, and a statement without subjects. A signature that does not
-        verify is not an error: the facts then say `signature_verified: false` and name
+        verify is not an error. The facts then carry `signature_verified: false` and
         the failed check, and policy fails.
         """
         text = decode_utf8(data, source=source).strip()
@@ -134,7 +133,7 @@ class DsseParser:
             line.strip().startswith("{") and line.strip().endswith("}") for line in lines
         ):
             raise EvidenceError(
-                f"file holds {len(lines)} envelopes, one per line",
+                f"file contains {len(lines)} envelopes, one per line",
                 source=source,
                 hint="Split the JSON Lines file and attach each envelope on its own.",
             )
@@ -463,7 +462,6 @@ __all__ = [
     "StatementParser",
     "decode_base64",
     "file_digest",
-    "json",
     "pae",
     "read_statement",
     "verify_envelope",

@@ -48,7 +48,7 @@ class VexDocument(Frozen):
 
 
 class Signer(Frozen):
-    """Who produced a verified signature: a public key or a certificate identity."""
+    """Producer of a verified signature: a public key or a certificate identity."""
 
     key_id: str | None = None
     identity: str | None = None

@@ -186,3 +186,12 @@ def test_scan_path_finds_secret_without_keeping_it(tmp_path: Path) -> None:
 def test_scan_path_missing_rejected(tmp_path: Path) -> None:
     with pytest.raises(EvidenceError, match="path does not exist"):
         scan_path(tmp_path / "nowhere")
+
+
+def test_sarif_scan_time_from_last_invocation_end() -> None:
+    run = {"tool": {"driver": {"name": "CodeQL"}}, "results": [], "invocations": [
+        {"executionSuccessful": True, "endTimeUtc": "2026-12-01T10:00:00Z"},
+        {"executionSuccessful": True, "endTimeUtc": "2026-12-01T10:05:30.5Z"}]}
+    _, scan = parse({"version": "2.1.0", "runs": [run]})
+    assert scan.scanned_at is not None
+    assert scan.scanned_at.isoformat() == "2026-12-01T10:05:30.500000+00:00"

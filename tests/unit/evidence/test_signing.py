@@ -164,7 +164,7 @@ def test_dsse_missing_signatures_field_rejected() -> None:
 def test_dsse_json_lines_with_two_envelopes_rejected() -> None:
     key = ed25519.Ed25519PrivateKey.generate()
     line = envelope(statement(), [key])
-    with pytest.raises(EvidenceError, match="file holds 2 envelopes, one per line"):
+    with pytest.raises(EvidenceError, match="file contains 2 envelopes, one per line"):
         parse(line + b"\n" + line, context(key), format="dsse")
 
 

@@ -6,9 +6,11 @@
 #   SLSA provenance v1 by default) whose signature verifies, whose subject
 #   names the artifact's digest, whose builder id is in params
 #   artifacts.provenance.trusted_builder_ids, and which names the release's
-#   source repository and source commit. When several statements name the
-#   digest, one that meets every expectation is enough. The statements come
-#   from input.evidence.provenance.
+#   source repository and source commit, and which is signed by at least
+#   params artifacts.provenance.min_trusted_signers distinct keys or
+#   identities that params artifacts.signing trust. When several statements
+#   name the digest, one that meets every expectation is enough. The
+#   statements come from input.evidence.provenance.
 # custom:
 #   id: ART-2
 #   short_name: provenance_verified
