@@ -11,7 +11,8 @@ Verification steps, each recorded as a check:
    gate: the logged digest equals SHA-256 of the DSSE PAE (or the message digest) and
    the logged signature equals the bundle's; the inclusion proof of SHA-256(0x00 ||
    body) leads to the root of the checkpoint; the checkpoint is a signed note whose
-   signature verifies under the log's Ed25519 key from the trusted root.
+   signature verifies under the log's Ed25519 key from the trusted root; the signed
+   time lies inside the leaf certificate's validity.
 5. The certificate's identity and OIDC issuer are reported for policy to trust.
 """
 
@@ -110,6 +111,7 @@ class SigstoreBundleParser:
 
         # Step 4: independent checks.
         checks.extend(_independent_checks(bundle, material, trusted_root))
+        checks.append(certificate_window_check(certificate, signed_at))
 
         verified = all(check.passed for check in checks)
         return self._facts(digest, verified, signer, signed_at, checks, provenance)
@@ -385,6 +387,27 @@ def _inclusion_and_checkpoint(entry: dict[str, Any], root: dict[str, Any]) -> li
         )
     )
     return checks
+
+
+def certificate_window_check(
+    certificate: x509.Certificate | None, signed_at: datetime | None
+) -> Check:
+    """Check that the signed time lies inside the certificate's validity period."""
+    name = "certificate validity at signed time"
+    if certificate is None:
+        return Check(name=name, passed=False, detail="the bundle carries no certificate")
+    if signed_at is None:
+        return Check(name=name, passed=False,
+                     detail="the bundle has no signed time (RFC 3161 timestamp or log time)")
+    start = certificate.not_valid_before_utc
+    end = certificate.not_valid_after_utc
+    window = f"{start.isoformat()} to {end.isoformat()}"
+    if not start <= signed_at <= end:
+        return Check(name=name, passed=False,
+                     detail=f"signed at {signed_at.isoformat()}, outside the certificate's "
+                     f"validity {window}")
+    return Check(name=name, passed=True,
+                 detail=f"signed at {signed_at.isoformat()}, inside {window}")
 
 
 def _leaf_certificate(material: dict[str, Any]) -> x509.Certificate | None:

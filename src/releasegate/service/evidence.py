@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ from releasegate.evidence.detect import parse_evidence, parse_large_evidence
 from releasegate.evidence.facts import FACT_MODELS, kind_of, summarize
 from releasegate.evidence.interface import Facts, VerificationContext
 from releasegate.ledger.canonical import canonical_json
-from releasegate.model import EvidenceKind, EvidenceRecord
+from releasegate.model import EvidenceKind, EvidenceRecord, ScanRun
 from releasegate.service.app import Application
 from releasegate.service.ids import new_id
 from releasegate.service.releases import get_release
@@ -23,6 +24,34 @@ from releasegate.store.mappers import evidence_from_row
 from releasegate.store.tables import EvidenceRow
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+
+def facts_json(facts: Facts) -> bytes:
+    """Return the RFC 8785 canonical JSON of `facts`, one finding at a time for scans.
+
+    The bytes equal `canonical_json(facts.model_dump(mode="json"))`. A scan with tens
+    of thousands of findings would otherwise be copied into one large dictionary
+    before serialization, doubling its memory for a moment.
+    """
+    if not isinstance(facts, ScanRun):
+        return canonical_json(facts.model_dump(mode="json"))
+    head = facts.model_dump(mode="json", exclude={"findings"})
+    buffer = io.BytesIO()
+    buffer.write(b"{")
+    # The field names are ASCII, so sorting them is the RFC 8785 key order.
+    for position, key in enumerate(sorted([*head, "findings"])):
+        buffer.write(b"," if position else b"")
+        buffer.write(canonical_json(key) + b":")
+        if key != "findings":
+            buffer.write(canonical_json(head[key]))
+            continue
+        buffer.write(b"[")
+        for index, finding in enumerate(facts.findings):
+            buffer.write(b"," if index else b"")
+            buffer.write(canonical_json(finding.model_dump(mode="json")))
+        buffer.write(b"]")
+    buffer.write(b"}")
+    return buffer.getvalue()
 
 
 def add_evidence(
@@ -62,7 +91,7 @@ def add_evidence(
     kind = kind_of(facts)
 
     now = app.clock()
-    facts_sha256 = app.blobs.put(canonical_json(facts.model_dump(mode="json")))
+    facts_sha256 = app.blobs.put(facts_json(facts))
     summary = summarize(facts)
     record = EvidenceRecord(
         id=new_id("ev"),

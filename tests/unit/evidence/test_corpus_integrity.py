@@ -221,6 +221,7 @@ def test_sigstore_happy_path_verifies() -> None:
     assert facts.verified is True
     assert [c.name for c in facts.checks] == [
         "sigstore verification", "digest binding", "checkpoint signature", "inclusion proof",
+        "certificate validity at signed time",
     ]
     assert all(c.passed for c in facts.checks)
     assert facts.digest == (

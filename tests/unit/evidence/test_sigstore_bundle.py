@@ -80,3 +80,48 @@ def test_unknown_media_type_rejected(bundle) -> None:
     bundle["mediaType"] = "application/vnd.dev.sigstore.bundle.v9+json"
     with pytest.raises(EvidenceError, match="is not a Sigstore bundle media type"):
         parse_evidence(json.dumps(bundle).encode(), source="b.json", format="sigstore-bundle")
+
+
+def test_timestamp_authority_not_valid_then_fails(bundle, tmp_path) -> None:
+    root = json.loads(ROOT.read_text())
+    for authority in root["timestampAuthorities"]:
+        authority["validFor"]["end"] = "2026-01-01T00:00:00Z"
+    pinned = tmp_path / "trusted_root.json"
+    pinned.write_text(json.dumps(root))
+    _, facts = parse_evidence(json.dumps(bundle).encode(), source="bundle.json",
+                              context=VerificationContext(trusted_root=pinned))
+    assert facts.verified is False
+    checks = {c.name: (c.passed, c.detail) for c in facts.checks}
+    assert checks["sigstore verification"] == (
+        False, "VerificationError: not enough sources of verified time",
+    )
+
+
+def test_certificate_window_uses_signed_time() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from releasegate.evidence.sigstore_bundle import certificate_window_check
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "signer")])
+    start = datetime(2026, 5, 13, 19, 23, tzinfo=UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(1)
+        .not_valid_before(start).not_valid_after(start + timedelta(minutes=10))
+        .sign(key, hashes.SHA256())
+    )
+    inside = certificate_window_check(certificate, start + timedelta(minutes=5))
+    assert inside.passed is True
+    late = certificate_window_check(certificate, start + timedelta(minutes=11))
+    assert late.passed is False
+    assert late.detail == (
+        "signed at 2026-05-13T19:34:00+00:00, outside the certificate's validity "
+        "2026-05-13T19:23:00+00:00 to 2026-05-13T19:33:00+00:00"
+    )
+    assert certificate_window_check(certificate, None).passed is False
