@@ -65,7 +65,7 @@ def add_evidence(
 ) -> EvidenceRecord:
     """Parse `path`, keep the raw bytes and the facts by SHA-256, and record both.
 
-    `context` holds the public keys and Sigstore trusted root that signatures are
+    `context` contains the public keys and Sigstore trusted root that signatures are
     verified against.
     """
     if commit is not None and not _COMMIT.match(commit):
