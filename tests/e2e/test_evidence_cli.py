@@ -107,8 +107,16 @@ def test_gate_allows_complete_release(ws):
 
 def test_gate_denies_gitleaks_finding(ws):
     release = ready_release(ws)
-    leak = [{"RuleID": "aws-access-token", "File": "config.py", "StartLine": 3,
-             "Commit": COMMIT, "Secret": SECRET, "Fingerprint": f"{COMMIT}:config.py:aws:3"}]
+    leak = [
+        {
+            "RuleID": "aws-access-token",
+            "File": "config.py",
+            "StartLine": 3,
+            "Commit": COMMIT,
+            "Secret": SECRET,
+            "Fingerprint": f"{COMMIT}:config.py:aws:3",
+        }
+    ]
     attach(ws, release, "gitleaks.json", json.dumps(leak))
     decision = gate(ws, release)
     sec = control(decision, "SEC-1")
@@ -120,10 +128,19 @@ def test_gate_denies_gitleaks_finding(ws):
 def test_gate_denies_signature_by_untrusted_key(ws):
     release = create(ws, integrity=False)
     other = ed25519.Ed25519PrivateKey.generate()
-    document = {"_type": "https://releasegate.dev/signature/v1", "digest": DIGEST,
-                "signature": base64.b64encode(other.sign(DIGEST.encode())).decode()}
-    result = ws.run("evidence", "add", release, str(ws.write("sig.json", json.dumps(document))),
-                    "--key", str(ws.root / "signing.pub.pem"))
+    document = {
+        "_type": "https://releasegate.dev/signature/v1",
+        "digest": DIGEST,
+        "signature": base64.b64encode(other.sign(DIGEST.encode())).decode(),
+    }
+    result = ws.run(
+        "evidence",
+        "add",
+        release,
+        str(ws.write("sig.json", json.dumps(document))),
+        "--key",
+        str(ws.root / "signing.pub.pem"),
+    )
     assert result.exit_code == 0, result.output
     decision = gate(ws, release)
     messages = [v["msg"] for v in control(decision, "ART-1")["violations"]]
@@ -136,25 +153,48 @@ def test_gate_denies_untrusted_builder_and_wrong_commit(ws):
     from support import signed_provenance
 
     release = create(ws, integrity=False)
-    envelope = signed_provenance(ws.root, [DIGEST], "f" * 40,
-                                 "https://git.example.com/payments/payments-api")
+    envelope = signed_provenance(
+        ws.root, [DIGEST], "f" * 40, "https://git.example.com/payments/payments-api"
+    )
     text = envelope
-    result = ws.run("evidence", "add", release, str(ws.write("prov.json", text)),
-                    "--key", str(ws.root / "signing.pub.pem"))
+    result = ws.run(
+        "evidence",
+        "add",
+        release,
+        str(ws.write("prov.json", text)),
+        "--key",
+        str(ws.root / "signing.pub.pem"),
+    )
     assert result.exit_code == 0, result.output
     decision = gate(ws, release)
     messages = [v["msg"] for v in control(decision, "ART-2")["violations"]]
-    assert any(f"names source commit {'f' * 40}, not the release's source commit" in m
-               for m in messages)
+    assert any(
+        f"names source commit {'f' * 40}, not the release's source commit" in m for m in messages
+    )
 
 
 def test_gate_vul_1_trivy_critical_with_fix(ws):
     release = ready_release(ws)
-    report = {"SchemaVersion": 2, "CreatedAt": "2026-12-04T10:00:00Z", "ArtifactName": "app",
-              "Results": [{"Target": "app", "Vulnerabilities": [
-                  {"VulnerabilityID": "CVE-2026-9999", "PkgName": "openssl",
-                   "InstalledVersion": "3.0.1", "FixedVersion": "3.0.2", "Severity": "CRITICAL",
-                   "Title": "openssl overflow"}]}]}
+    report = {
+        "SchemaVersion": 2,
+        "CreatedAt": "2026-12-04T10:00:00Z",
+        "ArtifactName": "app",
+        "Results": [
+            {
+                "Target": "app",
+                "Vulnerabilities": [
+                    {
+                        "VulnerabilityID": "CVE-2026-9999",
+                        "PkgName": "openssl",
+                        "InstalledVersion": "3.0.1",
+                        "FixedVersion": "3.0.2",
+                        "Severity": "CRITICAL",
+                        "Title": "openssl overflow",
+                    }
+                ],
+            }
+        ],
+    }
     attach(ws, release, "trivy.json", json.dumps(report))
     decision = gate(ws, release)
     vul = control(decision, "VUL-1")
@@ -169,26 +209,80 @@ def test_verify_commits_cli_writes_report(ws, tmp_path):
 
     repo = tmp_path / "repo"
     repo.mkdir()
-    env = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "HOME": str(tmp_path),
-           "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "alice@example.com",
-           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "alice@example.com",
-           "PATH": "/usr/bin:/bin:/usr/local/bin"}
+    env = {
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "HOME": str(tmp_path),
+        "GIT_AUTHOR_NAME": "A",
+        "GIT_AUTHOR_EMAIL": "alice@example.com",
+        "GIT_COMMITTER_NAME": "A",
+        "GIT_COMMITTER_EMAIL": "alice@example.com",
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+    }
     key = tmp_path / "key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     (repo / "a.txt").write_text("a")
-    for command in (["init", "-q"], ["add", "."],
-                    ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "commit", "-q",
-                     "-S", "-m", "a"]):
+    for command in (
+        ["init", "-q"],
+        ["add", "."],
+        ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "commit", "-q", "-S", "-m", "a"],
+    ):
         subprocess.run(["git", "-C", str(repo), *command], env=env, check=True)
     allowed = tmp_path / "allowed"
-    allowed.write_text("alice@example.com " + " ".join(key.with_suffix(".pub").read_text()
-                                                        .split()[:2]) + "\n")
+    allowed.write_text(
+        "alice@example.com " + " ".join(key.with_suffix(".pub").read_text().split()[:2]) + "\n"
+    )
     report = tmp_path / "commits.json"
-    result = ws.run("evidence", "verify-commits", str(repo), "HEAD",
-                    "--allowed-signers", str(allowed), "--report", str(report))
+    result = ws.run(
+        "evidence",
+        "verify-commits",
+        str(repo),
+        "HEAD",
+        "--allowed-signers",
+        str(allowed),
+        "--report",
+        str(report),
+    )
     assert result.exit_code == 0, result.output
     written = json.loads(report.read_text())
     assert written["commits"][0]["verified"] is True
     assert written["commits"][0]["signer"] == "alice@example.com"
     _, body = ws.json("evidence", "inspect", str(report))
     assert body["summary"] == {"commits": 1, "verified": 1, "unverified": 0}
+
+
+BEACON = (
+    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
+    ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+)
+BUNDLE_DIGEST = "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf"
+
+
+@pytest.mark.parametrize(
+    ("identity", "outcome"), [(BEACON, "pass"), ("https://ci.example.com/other", "fail")]
+)
+def test_gate_sigstore_bundle_identity(ws, identity, outcome):
+    from support import MANIFEST
+
+    bundle = corpus_file("vectors", "sigconf__rekor2-dsse-happy-path__bundle.sigstore.json")
+    root = corpus_file("vectors", "sigconf__rekor2-dsse-happy-path__trusted_root.json")
+    data = ws.root / "policies" / "enterprise" / "data.yaml"
+    data.write_text(
+        data.read_text().replace(
+            "    trusted_key_ids:",
+            '    trusted_issuers: ["https://token.actions.githubusercontent.com"]\n'
+            f'    trusted_identities: ["{identity}"]\n    trusted_key_ids:',
+        )
+    )
+    release = create(ws, MANIFEST.replace(DIGEST, BUNDLE_DIGEST), integrity=False)
+    result = ws.run("evidence", "add", release, str(bundle), "--trusted-root", str(root))
+    assert result.exit_code == 0, result.output
+    decision = gate(ws, release)
+    art_1 = control(decision, "ART-1")
+    assert art_1["outcome"] == outcome
+    if outcome == "fail":
+        assert [v["msg"] for v in art_1["violations"]] == [
+            f"artifact payments-api ({BUNDLE_DIGEST}) is signed only by identity {BEACON} "
+            "(issuer https://token.actions.githubusercontent.com), which params "
+            "artifacts.signing do not trust; sign it with a trusted key or signing identity"
+        ]
