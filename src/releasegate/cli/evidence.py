@@ -74,14 +74,20 @@ def inspect_command(
 
     Exits 1 when a signature or provenance check fails, 2 for a file that cannot be read.
     """
-    from releasegate.documents import read_bytes
-    from releasegate.evidence.detect import parse_evidence
+    from releasegate.documents import MAX_DOCUMENT_BYTES, read_bytes
+    from releasegate.evidence.detect import parse_evidence, parse_large_evidence
     from releasegate.evidence.facts import kind_of, summarize
 
     try:
         context = verification_context(key, trusted_root)
-        raw = read_bytes(path, what="evidence file")
-        detected, facts = parse_evidence(raw, source=str(path), format=format, context=context)
+        size = path.stat().st_size if path.is_file() else 0
+        if size > MAX_DOCUMENT_BYTES:
+            detected, facts = parse_large_evidence(path, size=size, format=format)
+        else:
+            raw = read_bytes(path, what="evidence file")
+            detected, facts = parse_evidence(
+                raw, source=str(path), format=format, context=context
+            )
     except ReleasegateError as error:
         _fail(error, output)
         return
