@@ -12,6 +12,7 @@ from typing import Any, BinaryIO
 
 from releasegate.evidence._stream import stream_json
 from releasegate.evidence._vuln import (
+    compact,
     fingerprint,
     object_at,
     optional_text,
@@ -56,7 +57,7 @@ class GrypeParser:
                 saw_matches = True
             elif prefix == _MATCH:
                 saw_matches = True
-                findings.append(self._match(value, len(findings), source))
+                findings.append(compact(self._match(value, len(findings), source)))
             else:
                 header[prefix] = value
 

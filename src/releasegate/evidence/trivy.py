@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 
 from releasegate.evidence._stream import stream_json
 from releasegate.evidence._vuln import (
+    compact,
     fingerprint,
     optional_text,
     parse_time,
@@ -59,7 +60,7 @@ class TrivyParser:
             if prefix == _TARGET:
                 target = value if isinstance(value, str) else None
             elif prefix == _VULNERABILITY:
-                findings.append(self._vulnerability(value, target, index, source))
+                findings.append(compact(self._vulnerability(value, target, index, source)))
                 index += 1
             elif prefix == _SECRET:
                 findings.append(self._secret(value, target, index, source))

@@ -195,3 +195,22 @@ def test_sarif_scan_time_from_last_invocation_end() -> None:
     _, scan = parse({"version": "2.1.0", "runs": [run]})
     assert scan.scanned_at is not None
     assert scan.scanned_at.isoformat() == "2026-12-01T10:05:30.500000+00:00"
+
+
+def test_compact_finding_stays_independent() -> None:
+    from releasegate.evidence._vuln import compact
+
+    _, scan = parse(trivy([
+        {"VulnerabilityID": "CVE-2026-1", "PkgName": "a", "InstalledVersion": "1",
+         "Severity": "HIGH"},
+        {"VulnerabilityID": "CVE-2026-2", "PkgName": "b", "InstalledVersion": "1",
+         "Severity": "LOW"},
+    ]))
+    first, second = scan.findings
+    assert first.__pydantic_fields_set__ is second.__pydantic_fields_set__
+    changed = first.model_copy(update={"vex_state": "not_affected"})
+    assert changed.vex_state == "not_affected"
+    assert "vex_state" not in first.__pydantic_fields_set__
+    assert first.vex_state is None
+    assert compact(changed).model_dump() == changed.model_dump()
+    assert first.model_dump(exclude_unset=True)["rule_id"] == "CVE-2026-1"
