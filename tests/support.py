@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
@@ -17,6 +21,9 @@ from releasegate.cli.main import app
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 COMMIT = "a" * 40
 DIGEST = "sha256:" + "b" * 64
+REPOSITORY = "https://git.example.com/payments/payments-api"
+BUILDER = "https://ci.example.com/builders/hosted@v1"
+REGISTRY = "registry.example.com"
 
 MANIFEST = f"""
 service: payments-api
@@ -29,6 +36,7 @@ pull_request: https://git.example.com/payments/payments-api/pull/1
 artifacts:
   - name: payments-api
     digest: "{DIGEST}"
+    uri: {REGISTRY}/payments/payments-api:2.4.0
 authors: [alice]
 requester: alice
 """
@@ -129,15 +137,168 @@ class Workspace:
 def ws(tmp_path, database_url) -> Workspace:
     shutil.copy2(EXAMPLES / "catalog.yaml", tmp_path / "catalog.yaml")
     shutil.copytree(EXAMPLES / "policies", tmp_path / "policies")
+    add_trust(tmp_path)
     workspace = Workspace(tmp_path, database_url)
     assert workspace.run("init").exit_code == 0
     return workspace
 
 
-def create(ws: Workspace, manifest: str = MANIFEST) -> str:
+def create(ws: Workspace, manifest: str = MANIFEST, *, integrity: bool = True) -> str:
+    """Create a release; with `integrity`, attach the default MANIFEST's integrity evidence."""
     result, body = ws.json("release", "create", str(ws.write("release.yaml", manifest)))
     assert result.exit_code == 0, result.output
+    if integrity:
+        attach_integrity(ws, body["id"])
     return body["id"]
+
+
+# Integrity evidence -------------------------------------------------------
+#
+# The gate enforces the source and artifact controls, so a release that should
+# be allowed carries a pull request record, commit signatures, a signed
+# artifact, signed SLSA provenance, a clean secret scan and synthetic tests.
+# The signing key is generated per working folder and trusted through the
+# enterprise layer, where releasegate reads trust lists.
+
+
+def add_trust(root: Path) -> None:
+    """Generate the folder's signing key and trust it, the builder and the registry."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    (root / "signing.key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public = key.public_key()
+    (root / "signing.pub.pem").write_bytes(
+        public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    der = public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    key_id = "sha256:" + hashlib.sha256(der).hexdigest()
+    data = root / "policies" / "enterprise" / "data.yaml"
+    data.write_text(
+        data.read_text(encoding="utf-8")
+        + f"""
+source:
+  commit_signing:
+    trusted_signer_domains: [example.com]
+artifacts:
+  signing:
+    trusted_key_ids: ["{key_id}"]
+  provenance:
+    trusted_builder_ids: ["{BUILDER}"]
+  approved_registries: ["{REGISTRY}"]
+""",
+        encoding="utf-8",
+    )
+
+
+def _signing_key(root: Path) -> ed25519.Ed25519PrivateKey:
+    key = serialization.load_pem_private_key((root / "signing.key.pem").read_bytes(), None)
+    assert isinstance(key, ed25519.Ed25519PrivateKey)
+    return key
+
+
+def signed_provenance(root: Path, digests: list[str], commit: str, repository: str) -> str:
+    """Return a DSSE envelope of SLSA provenance v1 signed with the folder's key."""
+    statement = {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [
+            {"name": "artifact", "digest": {"sha256": d.split(":", 1)[1]}} for d in digests
+        ],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {
+            "buildDefinition": {
+                "buildType": "https://ci.example.com/buildtypes/container@v1",
+                "externalParameters": {"repository": repository, "ref": "refs/heads/main"},
+                "resolvedDependencies": [
+                    {"uri": f"git+{repository}@refs/heads/main", "digest": {"gitCommit": commit}}
+                ],
+            },
+            "runDetails": {"builder": {"id": BUILDER}},
+        },
+    }
+    payload = json.dumps(statement).encode()
+    payload_type = b"application/vnd.in-toto+json"
+    message = b"DSSEv1 %d %b %d %b" % (len(payload_type), payload_type, len(payload), payload)
+    signature = _signing_key(root).sign(message)
+    return json.dumps(
+        {
+            "payload": base64.b64encode(payload).decode(),
+            "payloadType": payload_type.decode(),
+            "signatures": [{"keyid": "", "sig": base64.b64encode(signature).decode()}],
+        }
+    )
+
+
+def attach_integrity(
+    ws: Workspace,
+    release: str,
+    *,
+    commit: str = COMMIT,
+    digests: tuple[str, ...] = (DIGEST,),
+    repository: str = REPOSITORY,
+    processes: tuple[str, ...] = ("payments", "reconciliation"),
+) -> None:
+    """Attach passing integrity evidence for a release of `commit` and `digests`."""
+    key = ["--key", str(ws.root / "signing.pub.pem")]
+    pull_request = {
+        "_type": "https://releasegate.dev/pull-request/v1",
+        "url": f"{repository}/pull/1",
+        "repository": repository,
+        "state": "merged",
+        "merge_commit": commit,
+        "head_commit": "e" * 40,
+        "base_branch": "main",
+        "base_branch_protected": True,
+        "author": "alice",
+        "reviews": [{"reviewer": "bob", "state": "approved", "commit": "e" * 40}],
+    }
+    commits = {
+        "_type": "https://releasegate.dev/commit-signatures/v1",
+        "commits": [
+            {"commit": commit, "verified": True, "signer": "alice@example.com",
+             "key_id": "SHA256:demo", "method": "ssh", "detail": "good signature"}
+        ],
+    }
+    files: list[tuple[str, str, list[str]]] = [
+        ("pull-request.json", json.dumps(pull_request), []),
+        ("commit-signatures.json", json.dumps(commits), []),
+        ("secrets.json", "[]", ["--commit", commit]),
+        (
+            "provenance.dsse.json",
+            signed_provenance(ws.root, list(digests), commit, repository),
+            key,
+        ),
+    ]
+    for index, digest in enumerate(digests):
+        signature = _signing_key(ws.root).sign(digest.encode())
+        document = {
+            "_type": "https://releasegate.dev/signature/v1",
+            "digest": digest,
+            "signature": base64.b64encode(signature).decode(),
+        }
+        files.append((f"signature-{index}.json", json.dumps(document), key))
+    for process in processes:
+        run = {
+            "_type": "https://releasegate.dev/synthetic-test/v1",
+            "environment": "staging",
+            "finance_process": process,
+            "scenario": f"{process} end to end",
+            "artifact_digests": list(digests),
+            "finished_at": "2026-12-04T10:00:00Z",
+            "transactions": [{"name": "happy path", "outcome": "passed"}],
+        }
+        files.append((f"synthetic-{process}.json", json.dumps(run), []))
+    for name, text, extra in files:
+        result = ws.run("evidence", "add", release, str(ws.write(name, text)), *extra)
+        assert result.exit_code == 0, result.output
 
 
 def attach(ws: Workspace, release: str, name: str, text: str, commit: str | None = COMMIT):

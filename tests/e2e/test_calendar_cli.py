@@ -62,9 +62,11 @@ description: Post accruals in one batch
 change_type: {change_type}
 ticket: CHG-101
 source_commit: "{COMMIT}"
+source_repository: https://git.example.com/finance/{service}
 artifacts:
   - name: {service}
     digest: "sha256:{"d" * 64}"
+    uri: {support.REGISTRY}/finance/{service}:1.0.0
 authors: [alice]
 requester: alice
 """
@@ -77,6 +79,12 @@ class Folder(support.Workspace):
     def release(self, text: str, approvers: tuple[str, ...]) -> str:
         result, body = self.json("release", "create", str(self.write("release.yaml", text)))
         assert result.exit_code == 0, result.output
+        service = next(line.split(":", 1)[1].strip() for line in text.splitlines()
+                       if line.startswith("service:"))
+        support.attach_integrity(
+            self, body["id"], commit=COMMIT, digests=("sha256:" + "d" * 64,),
+            repository=f"https://git.example.com/finance/{service}", processes=(),
+        )
         for name, content in (("junit.xml", JUNIT), ("scan.sarif", SARIF)):
             added = self.run(
                 "evidence", "add", body["id"], str(self.write(name, content)), "--commit", COMMIT
@@ -99,6 +107,7 @@ def folder(tmp_path) -> Folder:
     (tmp_path / "catalog.yaml").write_text(catalog, encoding="utf-8")
     shutil.copy2(EXAMPLES / "calendars.yaml", tmp_path / "calendars.yaml")
     shutil.copytree(EXAMPLES / "policies", tmp_path / "policies")
+    support.add_trust(tmp_path)
     work = Folder(tmp_path)
     assert work.run("init").exit_code == 0
     return work

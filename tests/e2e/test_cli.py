@@ -152,7 +152,7 @@ def test_cli_requires_init(tmp_path):
 
 
 def test_cli_ledger_verify_and_tamper(ws):
-    release = create(ws)
+    release = create(ws, integrity=False)
     attach(ws, release, "junit.xml", JUNIT_PASS)
     result, report = ws.json("ledger", "verify")
     assert result.exit_code == 0
@@ -169,7 +169,7 @@ def test_cli_ledger_verify_and_tamper(ws):
 
 
 def test_cli_ledger_show_chain(ws):
-    release = create(ws)
+    release = create(ws, integrity=False)
     attach(ws, release, "junit.xml", JUNIT_PASS)
     ws.run("gate", release)
     _, chain = ws.json("ledger", "show", release)

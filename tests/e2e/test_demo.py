@@ -78,8 +78,10 @@ def test_demo_ledger_verifies_from_cli(demo_run):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True
-    # log key, release, 2 evidence, decision, 3 approvals, exception requested + approved, decision
-    assert report["entries"] == 11
+    # log key, release, 9 evidence (JUnit, SARIF, commit signatures, pull request, secret
+    # scan, artifact signature, provenance, 2 synthetic runs), decision, 3 approvals,
+    # exception requested + approved, decision
+    assert report["entries"] == 18
 
 
 def test_demo_refuses_non_empty_folder(tmp_path):

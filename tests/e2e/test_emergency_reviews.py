@@ -23,6 +23,7 @@ from releasegate.settings import load_settings
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 COMMIT = "c" * 40
+DIGEST = "sha256:" + "d" * 64
 IN_CLOSE = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 LEDGER_SERVICE = """
@@ -57,9 +58,11 @@ description: Post accruals in one batch
 change_type: {change_type}
 ticket: CHG-101
 source_commit: "{COMMIT}"
+source_repository: {support.REPOSITORY}
 artifacts:
   - name: ledger-api
-    digest: "sha256:{"d" * 64}"
+    digest: "{DIGEST}"
+    uri: {support.REGISTRY}/ledger/ledger-api:{version}
 authors: [alice]
 requester: alice
 """
@@ -85,6 +88,7 @@ def folder(tmp_path, monkeypatch):
     layer = tmp_path / "policies" / "application" / "ledger-api"
     layer.mkdir(parents=True)
     (layer / "data.yaml").write_text(APPLICATION_LAYER, encoding="utf-8")
+    support.add_trust(tmp_path)
     work = support.Workspace(tmp_path)
     assert work.run("init").exit_code == 0
 
@@ -109,6 +113,7 @@ def release(folder, text: str, approvers: tuple[str, ...]) -> str:
             "evidence", "add", body["id"], str(folder.write(name, content)), "--commit", COMMIT
         )
         assert added.exit_code == 0, added.output
+    support.attach_integrity(folder, body["id"], commit=COMMIT, digests=(DIGEST,), processes=())
     for approver in approvers:
         approved = folder.run("approve", body["id"], "--as", approver)
         assert approved.exit_code == 0, approved.output
@@ -144,13 +149,10 @@ def test_emergency_path_through_freeze_opens_review(folder):
     assert support.control(decision, "CAL-1")["outcome"] == "pass"
     # One independent approver is the emergency path's requirement, not the tier's three.
     assert support.control(decision, "SOD-3")["outcome"] == "pass"
-    # EMG-1 stays in report mode until signature evidence is attached; only the
-    # signature part of the pre-approved path is missing here.
-    assert messages(decision, "EMG-1") == [
-        "the emergency path needs signed artifacts: no signature attached for artifact "
-        f"ledger-api (sha256:{'d' * 64}); sign the artifact (for example with cosign sign) "
-        "and attach the Sigstore bundle or signature"
-    ]
+    # The pre-approved path holds: signed artifact, passing tests, one approver
+    # and the compensating control the policy names.
+    emg_1 = support.control(decision, "EMG-1")
+    assert (emg_1["mode"], emg_1["outcome"], emg_1["violations"]) == ("enforce", "pass", [])
     assert support.control(decision, "EMG-2")["outcome"] == "not_applicable"
 
     result, reviews = folder.json("review", "list")
@@ -164,8 +166,19 @@ def test_emergency_path_through_freeze_opens_review(folder):
 
 def test_emergency_without_approver_is_pending(folder):
     emergency = release(folder, manifest("emergency", reason="INCIDENT"), approvers=())
+    recorded = folder.run(
+        "evidence", "control", emergency, "enhanced_monitoring", "--as", "chen",
+        "--detail", "error budget alert at 1% for 72 hours",
+    )
+    assert recorded.exit_code == 0, recorded.output
     result, decision = folder.json("gate", emergency)
     assert result.exit_code == 3, result.output
+    emg_1 = support.control(decision, "EMG-1")
+    assert emg_1["pending"] is True
+    assert messages(decision, "EMG-1") == [
+        "the emergency path needs 1 approvers who are neither authors nor the requester, "
+        "and the release has 0"
+    ]
     assert messages(decision, "SOD-3") == [
         "an emergency change of tier critical needs 1 approvers who hold an approval role and are "
         "neither authors nor the requester, and has 0"

@@ -188,7 +188,7 @@ def test_workload_token_recorded_with_evidence(admins):
         algorithm="ES256",
         headers={"kid": "ci-1"},
     )
-    release = create(admins)
+    release = create(admins, integrity=False)
     added = admins.run(
         "--token",
         token,

@@ -17,6 +17,7 @@ from support import (
     SARIF_CLEAN,
     approve_all,
     attach,
+    attach_integrity,
     control,
     create,
 )
@@ -132,7 +133,8 @@ def test_co_author_alias_found_at_gate(sod):
 
 
 def test_approval_before_new_commit_lapses(sod):
-    release = create(sod)
+    # Integrity evidence is attached once, for the new commit the release ends at.
+    release = create(sod, integrity=False)
     approve_all(sod, release)
 
     updated = manifest_with("Fix rounding of negative totals", source_commit=NEW_COMMIT)
@@ -142,6 +144,7 @@ def test_approval_before_new_commit_lapses(sod):
     assert result.exit_code == 0, result.output
     attach(sod, release, "junit.xml", JUNIT_PASS, commit=NEW_COMMIT)
     attach(sod, release, "scan.sarif", SARIF_CLEAN, commit=NEW_COMMIT)
+    attach_integrity(sod, release, commit=NEW_COMMIT)
 
     result, decision = sod.json("gate", release)
     assert result.exit_code == 3, result.output

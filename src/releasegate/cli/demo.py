@@ -61,15 +61,7 @@ def _run(
 
 
 def _git_commit(repo: Path) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": AUTHOR,
-        "GIT_AUTHOR_EMAIL": f"{AUTHOR}@acme.example",
-        "GIT_COMMITTER_NAME": AUTHOR,
-        "GIT_COMMITTER_EMAIL": f"{AUTHOR}@acme.example",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-    }
+    env = _git_env()
     git = shutil.which("git")
     if git is None:
         raise ConfigurationError(
@@ -92,6 +84,18 @@ def _git_commit(repo: Path) -> str:
         if result.returncode != 0:
             raise ConfigurationError(f"'{' '.join(command[1:3])}' failed: {result.stderr.strip()}")
     return _run([git, "rev-parse", "HEAD"], cwd=repo, env=env).stdout.strip()
+
+
+def _git_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "GIT_AUTHOR_NAME": AUTHOR,
+        "GIT_AUTHOR_EMAIL": f"{AUTHOR}@acme.example",
+        "GIT_COMMITTER_NAME": AUTHOR,
+        "GIT_COMMITTER_EMAIL": f"{AUTHOR}@acme.example",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+    }
 
 
 def _build_artifact(source: Path) -> bytes:
@@ -193,8 +197,11 @@ def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
         f"database {settings.resolved_database_url}, blobs in {settings.resolved_blob_dir}"
     )
 
-    _step(2, "Build payments-api: commit, package, test (pytest) and scan (Bandit)")
-    commit = _git_commit(service_dir)
+    _step(2, "Build payments-api: signed commit, package, test (pytest) and scan (Bandit)")
+    from releasegate.cli.demo_integrity import sign_head_commit, write_integrity_evidence
+
+    _git_commit(service_dir)
+    commit, allowed_signers = sign_head_commit(service_dir, _git_env(), AUTHOR)
     digest = hashlib.sha256(_build_artifact(service_dir / "src")).hexdigest()
     junit, sarif = _run_tools(service_dir, folder)
     manifest_path = folder / "release.yaml"
@@ -207,6 +214,14 @@ def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
         encoding="utf-8",
     )
     console.print(f"commit {commit}, artifact sha256:{digest}")
+    integrity_files, context = write_integrity_evidence(
+        folder, service_dir, commit=commit, digest=f"sha256:{digest}",
+        allowed_signers=allowed_signers,
+    )
+    console.print(
+        "signed the commit (SSH), the artifact and its SLSA provenance (Ed25519), "
+        "scanned for secrets (detect-secrets)"
+    )
 
     _step(3, "Create the release from its manifest")
     release = create_release(app, load_manifest(manifest_path), source=str(manifest_path))
@@ -217,8 +232,8 @@ def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
 
     _step(4, "Attach the evidence produced above")
     rows = []
-    for path in (junit, sarif):
-        record = add_evidence(app, release.id, path, commit=commit)
+    for path in (junit, sarif, *integrity_files):
+        record = add_evidence(app, release.id, path, commit=commit, context=context)
         rows.append(
             [
                 record.id,

@@ -18,6 +18,14 @@ import typer
 
 from releasegate.cli.analyze import analyze_app
 from releasegate.cli.calendar import calendar_app
+from releasegate.cli.evidence import (
+    KeyOption,
+    TrustedRootOption,
+    inspect_command,
+    scan_app,
+    verification_context,
+    verify_commits_command,
+)
 from releasegate.cli.output import OutputFormat, console, emit_json, error_console, styled, table
 from releasegate.errors import LedgerIntegrityError, ReleasegateError
 
@@ -45,6 +53,9 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(exception_app, name="exception")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(analyze_app, name="analyze")
+app.add_typer(scan_app, name="scan")
+evidence_app.command("inspect")(inspect_command)
+evidence_app.command("verify-commits")(verify_commits_command)
 
 OutputOption = Annotated[
     OutputFormat, typer.Option("--output", "-o", help="Print a table or JSON.")
@@ -356,13 +367,18 @@ def release_list(
 @evidence_app.command("add")
 def evidence_add(
     release_id: Annotated[str, typer.Argument(help="Release id.")],
-    path: Annotated[Path, typer.Argument(help="Evidence file (JUnit XML, SARIF 2.1.0).")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="Evidence file (see `releasegate evidence inspect` for formats)."),
+    ],
     format: Annotated[
         str | None, typer.Option("--format", help="Force a format instead of detecting it.")
     ] = None,
     commit: Annotated[
         str | None, typer.Option(help="Source commit the evidence was produced from.")
     ] = None,
+    key: KeyOption = None,
+    trusted_root: TrustedRootOption = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Parse an evidence file and attach it to a release."""
@@ -375,8 +391,15 @@ def evidence_add(
             from releasegate.identity.auth import authenticate
 
             submitted_by = authenticate(application, _State.token).record()
+        context = verification_context(key, trusted_root)
         record = add_evidence(
-            application, release_id, path, format=format, commit=commit, submitted_by=submitted_by
+            application,
+            release_id,
+            path,
+            format=format,
+            commit=commit,
+            submitted_by=submitted_by,
+            context=context,
         )
     except ReleasegateError as error:
         _fail(error, output)

@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from releasegate.errors import InputError
 from releasegate.model.evidence import EvidenceKind, ScanRun, TestReport
+from releasegate.model.integrity import (
+    ArtifactSignatureFacts,
+    CommitSignatureReport,
+    ProvenanceFacts,
+    PullRequestFacts,
+    SyntheticRunFacts,
+    VexDocument,
+)
+
+Facts = (
+    TestReport
+    | ScanRun
+    | VexDocument
+    | ProvenanceFacts
+    | ArtifactSignatureFacts
+    | CommitSignatureReport
+    | PullRequestFacts
+    | SyntheticRunFacts
+)
+"""Normalized facts of any supported evidence format."""
+
+PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -38,9 +66,78 @@ class Parser(Protocol):
     format: str
     kind: EvidenceKind
 
-    def parse(self, data: bytes, *, source: str) -> TestReport | ScanRun:
+    def parse(self, data: bytes, *, source: str) -> Facts:
         """Parse `data`, naming `source` in every error."""
         ...
+
+
+class VerifyingParser(Protocol):
+    """Parser of a signed format, which verifies against a VerificationContext."""
+
+    format: str
+    kind: EvidenceKind
+
+    def parse(self, data: bytes, *, source: str, context: VerificationContext) -> Facts:
+        """Parse and verify `data`, naming `source` in every error."""
+        ...
+
+
+@dataclass(frozen=True)
+class VerificationKey:
+    """A public key a signature may verify under, and its id."""
+
+    key_id: str
+    key: PublicKey
+
+
+@dataclass(frozen=True)
+class VerificationContext:
+    """Public keys and Sigstore trusted root that signature parsers verify against.
+
+    Verifying under a key only shows that the key signed; whether the key is trusted
+    is decided by policy (params artifacts.signing.trusted_key_ids), by its id.
+    """
+
+    keys: tuple[VerificationKey, ...] = field(default_factory=tuple)
+    trusted_root: Path | None = None
+
+
+def key_id_of(key: PublicKey) -> str:
+    """Return a key's id: `sha256:` and the hex SHA-256 of its DER SubjectPublicKeyInfo."""
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return "sha256:" + hashlib.sha256(der).hexdigest()
+
+
+def load_public_key(path: Path) -> VerificationKey:
+    """Read a PEM public key (Ed25519, ECDSA or RSA) from `path`.
+
+    Raises EvidenceError naming the file when it is missing or contains no supported key.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise EvidenceError(
+            f"cannot read public key file: {error.strerror}",
+            source=str(path),
+            hint="Pass the path of a PEM public key with --key.",
+        ) from None
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError) as error:
+        raise EvidenceError(
+            f"not a PEM public key: {error}",
+            source=str(path),
+            hint="Export the public key as PEM (for example `openssl pkey -pubout`).",
+        ) from None
+    if not isinstance(key, ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+        raise EvidenceError(
+            f"unsupported key type {type(key).__name__}",
+            source=str(path),
+            hint="Use an Ed25519, ECDSA (P-256) or RSA public key.",
+        )
+    return VerificationKey(key_id=key_id_of(key), key=key)
 
 
 def reject_empty(data: bytes, *, source: str) -> None:

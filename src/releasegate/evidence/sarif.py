@@ -14,8 +14,10 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from releasegate.evidence._vuln import parse_time
 from releasegate.evidence.interface import EvidenceError, decode_utf8, reject_empty
 from releasegate.model.evidence import EvidenceKind, Finding, ScanRun, Severity
 
@@ -119,8 +121,7 @@ def load_json(data: bytes, *, source: str) -> Any:
         raise EvidenceError(
             f"invalid JSON: the key {str(error)!r} appears twice in one object",
             source=source,
-            hint="Upload the file the scanner wrote, unmodified; a repeated key can hide "
-            "results.",
+            hint="Upload the file the scanner wrote, unmodified; a repeated key can hide results.",
         ) from None
     except RecursionError:
         raise EvidenceError(
@@ -175,6 +176,7 @@ class _RunOutcome:
     findings: list[Finding] = field(default_factory=list)
     invocation_flags: list[bool | None] = field(default_factory=list)
     failed_notifications: bool = False
+    end_times: list[datetime] = field(default_factory=list)
 
 
 class SarifParser:
@@ -308,12 +310,15 @@ class _Reader:
             _RunReader(self, run, f"runs[{index}]").read() for index, run in enumerate(runs)
         ]
         tools = tuple(dict.fromkeys(outcome.tool for outcome in outcomes))
+        # The scan time is when the last invocation ended (VUL-2 counts age from it).
+        end_times = [time for outcome in outcomes for time in outcome.end_times]
         return ScanRun(
             format=SarifParser.format,
             tools=tools,
             execution_successful=self._execution_successful(outcomes),
             findings=tuple(finding for outcome in outcomes for finding in outcome.findings),
             warnings=tuple(self.warnings),
+            scanned_at=max(end_times) if end_times else None,
         )
 
     def _check_version(self, document: dict[str, Any]) -> None:
@@ -437,6 +442,9 @@ class _RunReader:
             data = self.reader.object(invocation, path)
             successful = self.reader.optional_bool(data, "executionSuccessful", path)
             outcome.invocation_flags.append(successful)
+            end_time = parse_time(data.get("endTimeUtc"))
+            if end_time is not None:
+                outcome.end_times.append(end_time)
             if successful is False:
                 self.reader.warn(f"{path}: {self.tool} reports executionSuccessful false")
 

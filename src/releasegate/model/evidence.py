@@ -19,6 +19,13 @@ class EvidenceKind(enum.StrEnum):
     MIGRATIONS = "migrations"
     API_CHANGES = "api-changes"
     EVENT_SCHEMAS = "event-schemas"
+    SECRET_SCAN = "secret-scan"  # noqa: S105 - an evidence kind, not a secret
+    VEX = "vex"
+    PROVENANCE = "provenance"
+    SIGNATURE = "signature"
+    COMMIT_SIGNATURES = "commit-signatures"
+    PULL_REQUEST = "pull-request"
+    SYNTHETIC_TEST = "synthetic-test"
 
 
 class TestOutcome(enum.StrEnum):
@@ -105,6 +112,17 @@ class Finding(Frozen):
     cve: str | None = None
     suppressed: bool = False
     severity_source: str = Field(description="What the severity was derived from.")
+    package: str | None = Field(default=None, description="Affected package name or purl.")
+    version: str | None = Field(default=None, description="Installed version of the package.")
+    fixed_version: str | None = Field(default=None, description="First version with a fix.")
+    fix_available: bool | None = Field(
+        default=None, description="Whether a fixed version exists; None when the report is silent."
+    )
+    vex_state: str | None = Field(
+        default=None, description="CycloneDX analysis state the report or a VEX document gives."
+    )
+    vex_justification: str | None = None
+    commit: str | None = Field(default=None, description="Commit a secret finding was seen in.")
 
 
 class ScanRun(Frozen):
@@ -115,6 +133,13 @@ class ScanRun(Frozen):
     execution_successful: bool | None
     findings: tuple[Finding, ...]
     warnings: tuple[str, ...] = ()
+    scanned_at: datetime | None = Field(
+        default=None, description="When the scanner finished, if the report records it."
+    )
+    category: str = Field(
+        default="vulnerability", description="What the scan looks for: vulnerability or secret."
+    )
+    target: str | None = Field(default=None, description="What was scanned (image, folder).")
 
 
 class EvidenceRecord(Frozen):

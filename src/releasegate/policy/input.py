@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from releasegate.clock import rfc3339
+from releasegate.evidence.interface import Facts
 from releasegate.identity.chain import participants
 from releasegate.identity.directory import IdentityDirectory, build_directory
 from releasegate.model import (
@@ -22,6 +23,7 @@ from releasegate.model import (
 from releasegate.model.change import ChangeReport
 from releasegate.model.service import Catalog, Service
 from releasegate.policy.change_input import CHANGE_LISTS, change_document, feature_flag_document
+from releasegate.policy.evidence_input import finding_fields, integrity_documents, scan_fields
 
 
 def approval_lapse_reasons(
@@ -73,7 +75,7 @@ def build_input(
     environment: str,
     revision: str,
     now: datetime,
-    evidence: list[tuple[EvidenceRecord, TestReport | ScanRun | ChangeReport]],
+    evidence: list[tuple[EvidenceRecord, Facts | ChangeReport]],
     approvals: list[Approval],
     exceptions: list[ExceptionRequest],
     deployment: dict[str, Any] | None = None,
@@ -100,7 +102,7 @@ def build_input(
     changes: dict[str, list[dict[str, Any]]] = {name: [] for name in CHANGE_LISTS}
     changes["feature_flags"].append(feature_flag_document(release, environment))
     for record, facts in evidence:
-        if not isinstance(facts, TestReport | ScanRun):
+        if isinstance(facts, ChangeReport):
             name, document = change_document(record, facts)
             changes[name].append(document)
         elif isinstance(facts, TestReport):
@@ -119,7 +121,7 @@ def build_input(
                     "warnings": list(facts.warnings),
                 }
             )
-        else:
+        elif isinstance(facts, ScanRun) and facts.category == "vulnerability":
             scans.append(
                 {
                     "id": record.id,
@@ -129,6 +131,7 @@ def build_input(
                     "execution_successful": facts.execution_successful,
                     "commit": record.commit,
                     "collected_at": rfc3339(record.collected_at),
+                    **scan_fields(facts),
                 }
             )
             for finding in facts.findings:
@@ -145,6 +148,7 @@ def build_input(
                         "fingerprint": finding.fingerprint,
                         "cve": finding.cve,
                         "suppressed": finding.suppressed,
+                        **finding_fields(finding),
                     }
                 )
 
@@ -181,6 +185,7 @@ def build_input(
             "scans": scans,
             "findings": findings,
             **changes,
+            **integrity_documents(evidence, findings),
             **(records or {}),
         },
         "approvals": approval_docs,

@@ -48,6 +48,36 @@ class BlobStore:
             raise
         return digest
 
+    def put_file(self, source: Path, *, chunk_size: int = 1 << 20) -> str:
+        """Store the file at `source` in chunks and return its SHA-256.
+
+        Memory stays at one chunk whatever the file's size, for large scanner reports.
+        """
+        hasher = hashlib.sha256()
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot write to the blob folder {self.root}: {exc.strerror}",
+                hint="point RELEASEGATE_BLOB_DIR (or blob_dir) at a writable folder",
+            ) from exc
+        try:
+            with os.fdopen(fd, "wb") as handle, source.open("rb") as reader:
+                while chunk := reader.read(chunk_size):
+                    hasher.update(chunk)
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            digest = hasher.hexdigest()
+            path = self._path(digest)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest
+
     def get(self, digest: str) -> bytes:
         """Return the blob's bytes after checking that they still hash to `digest`."""
         path = self._path(digest)

@@ -85,9 +85,10 @@ NEW_CONTROLS = {
 }
 
 # Controls whose evidence releasegate already provides, which are enforced.
-ENFORCED = {"SOD-4", "SOD-5", "VUL-2", "DB-1", "DB-2", "DB-3", "API-1", "EVT-1"} | {
-    f"IAC-{n}" for n in range(1, 10)
-}
+ENFORCED = {
+    "SOD-4", "SOD-5", "VUL-2", "SRC-1", "SRC-2", "ART-1", "ART-2", "ART-3", "TST-2", "SEC-1",
+    "DB-1", "DB-2", "DB-3", "API-1", "EVT-1", "EMG-1",
+} | {f"IAC-{n}" for n in range(1, 10)}
 
 # Trust configuration a bank's enterprise layer would set. The built-in
 # defaults trust no key, builder, registry, signer domain or security group.
@@ -407,6 +408,8 @@ def complete_release() -> dict[str, Any]:
                 "source_repository": f"git+{REPOSITORY}.git",
                 "source_commit": COMMIT,
                 "signature_verified": True,
+                "signers": [{"key_id": SIGNING_KEY, "identity": None, "issuer": None}],
+                "failed_checks": [],
             }
         ],
         synthetic_tests=[
@@ -1371,10 +1374,10 @@ def test_mode_set_for_every_covered_control() -> None:
     assert set(BLOCKING) <= set(default_params()["controls"])
 
 
-def test_shadow_mode_keeps_release_allowed() -> None:
-    # With only today's evidence, every control of this file that fails is
-    # in report mode or does not block. The engine treats report mode as not
-    # blocking, so the payments release is still allowed.
+def test_missing_integrity_evidence_blocks() -> None:
+    # With only test and scan evidence, the enforced integrity controls fail
+    # closed and block; every other failing control is in report mode or
+    # does not block.
     report = gate_report(parsed_evidence_release(), with_bank_layer=False)
     metadata = _metadata_by_package()
     controls = default_params()["controls"]
@@ -1391,6 +1394,10 @@ def test_shadow_mode_keeps_release_allowed() -> None:
         )
         if unwaived and blocking:
             blocking_failures.append(control_id)
-    assert blocking_failures == []
+    # The change controls and EMG-1 do not apply to a normal release without
+    # linked changes; SOD-4, SOD-5 and VUL-2 pass on this input.
+    not_failing = {"SOD-4", "SOD-5", "VUL-2", "EMG-1", "DB-1", "DB-2", "DB-3", "API-1", "EVT-1"}
+    not_failing |= {f"IAC-{n}" for n in range(1, 10)}
+    assert sorted(blocking_failures) == sorted(ENFORCED - not_failing)
     for name in ("sod_4", "sod_5", "vul_2"):
         assert report["controls"][name] == {"applicable": True, "violations": []}, name

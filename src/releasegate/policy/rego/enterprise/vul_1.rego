@@ -139,13 +139,18 @@ violation contains {"msg": msg} if {
 #   No finding has a severity at or above the blocking severity, or an
 #   unknown severity. The violation's key is the finding's fingerprint, and
 #   its keys also hold the rule id and the CVE id, so that an exception can
-#   name any of them.
+#   name any of them. A VEX statement (vex_state not_affected or
+#   false_positive) does not waive a finding by itself: like an exception,
+#   it counts only once an approver accepts it through an exception for
+#   VUL-1 that names the finding. A finding that a VEX document calls
+#   resolved still counts, because the scan still reports it.
 # custom:
 #   short_name: no_blocking_finding
 #   failure_msg: A finding at or above the blocking severity was found
 #   solution: >-
-#     Fix the finding and scan again, or request an exception for VUL-1 that
-#     names the finding.
+#     Upgrade to the fixed version and scan again, or request an exception
+#     for VUL-1 that names the finding (for a VEX not_affected statement,
+#     the exception records its approver).
 violation contains {"msg": msg, "key": key, "keys": keys} if {
 	some finding in _findings
 	severity := object.get(finding, "severity", null)
@@ -155,7 +160,7 @@ violation contains {"msg": msg, "key": key, "keys": keys} if {
 	msg := text.join([
 		object.get(finding, "tool", null), " finding ", object.get(finding, "rule_id", null),
 		" (", severity, ") at ", _location(finding), _blocking_reason(severity),
-		_suppression_note(finding),
+		_suppression_note(finding), _fix_note(finding), _vex_note(finding),
 	])
 }
 
@@ -212,3 +217,36 @@ _location(finding) := text.join([finding.location, ":", finding.line]) if {
 _suppression_note(finding) := " (marked suppressed in the scan report, which does not waive it)" if {
 	finding.suppressed == true
 } else := ""
+
+_fix_note(finding) := text.join(["; fixed in ", finding.fixed_version, ", upgrade ", _package(finding)]) if {
+	text.present(object.get(finding, "fixed_version", null))
+} else := "; no fixed version is available" if {
+	object.get(finding, "fix_available", null) == false
+} else := ""
+
+_package(finding) := finding.package if {
+	text.present(object.get(finding, "package", null))
+} else := "the package"
+
+_accepting_vex_states := {"not_affected", "false_positive"}
+
+_vex_note(finding) := text.join([
+	"; VEX ", _vex_source(finding), " says ", finding.vex_state, " (", finding.vex_justification,
+	"), which counts only through an approved exception for VUL-1 naming this finding",
+]) if {
+	finding.vex_state in _accepting_vex_states
+	text.present(object.get(finding, "vex_justification", null))
+} else := text.join([
+	"; VEX ", _vex_source(finding), " says ", finding.vex_state,
+	" without a justification, so it cannot be accepted; add the justification or fix the finding",
+]) if {
+	finding.vex_state in _accepting_vex_states
+} else := text.join([
+	"; VEX ", _vex_source(finding), " says ", finding.vex_state, ", but the scan still reports it",
+]) if {
+	text.present(object.get(finding, "vex_state", null))
+} else := ""
+
+_vex_source(finding) := text.join(["(evidence ", finding.vex_evidence_id, ")"]) if {
+	text.present(object.get(finding, "vex_evidence_id", null))
+} else := "(in the scan report)"

@@ -192,3 +192,56 @@ test_completion_status_optional_when_params_allow if {
 	release := _release
 	count(vul_1.violation) == 0 with input.service as _service(0) with input.evidence as evidence with input.release as release with data.releasegate.params.vulnerabilities as params
 }
+
+_trivy_finding(extra) := object.union(
+	object.union(_finding("critical"), {
+		"tool": "Trivy", "rule_id": "CVE-2019-1549", "cve": "CVE-2019-1549", "location": "alpine", "line": null,
+		"package": "pkg:apk/alpine/libssl1.1@1.1.1c-r0", "version": "1.1.1c-r0",
+	}),
+	extra,
+)
+
+_trivy_message(suffix) := concat("", [
+	"Trivy finding CVE-2019-1549 (critical) at alpine is at or above the blocking severity critical",
+	suffix,
+])
+
+test_fixed_version_named if {
+	finding := _trivy_finding({"fixed_version": "1.1.1d-r0", "fix_available": true})
+	violation := _scan_violations(_service(3), [_scan], [finding])
+	violation == {{
+		"msg": _trivy_message("; fixed in 1.1.1d-r0, upgrade pkg:apk/alpine/libssl1.1@1.1.1c-r0"),
+		"key": "3a5f9c1e7b2d",
+		"keys": ["3a5f9c1e7b2d", "CVE-2019-1549"],
+	}}
+}
+
+test_no_fix_named if {
+	finding := _trivy_finding({"fix_available": false})
+	some violation in _scan_violations(_service(3), [_scan], [finding])
+	violation.msg == _trivy_message("; no fixed version is available")
+}
+
+test_vex_not_affected_still_blocks_until_waived if {
+	finding := _trivy_finding({"vex_state": "not_affected", "vex_justification": "code_not_reachable", "vex_evidence_id": "ev-9"})
+	some violation in _scan_violations(_service(3), [_scan], [finding])
+	violation.msg == _trivy_message(concat("", [
+		"; VEX (evidence ev-9) says not_affected (code_not_reachable), ",
+		"which counts only through an approved exception for VUL-1 naming this finding",
+	]))
+}
+
+test_vex_without_justification_named if {
+	finding := _trivy_finding({"vex_state": "not_affected", "vex_evidence_id": "ev-9"})
+	some violation in _scan_violations(_service(3), [_scan], [finding])
+	violation.msg == _trivy_message(concat("", [
+		"; VEX (evidence ev-9) says not_affected without a justification, so it cannot be accepted; ",
+		"add the justification or fix the finding",
+	]))
+}
+
+test_vex_resolved_but_reported_blocks if {
+	finding := _trivy_finding({"vex_state": "resolved"})
+	some violation in _scan_violations(_service(3), [_scan], [finding])
+	violation.msg == _trivy_message("; VEX (in the scan report) says resolved, but the scan still reports it")
+}

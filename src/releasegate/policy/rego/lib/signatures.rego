@@ -107,7 +107,7 @@ problem(artifact) := msg if {
 	ids := [id | some signature in of_digest(artifact.digest); id := evidence.record_id(signature)]
 	msg := text.join([
 		"the signature of ", evidence.label(artifact), " does not verify (evidence ", text.list(ids),
-		"); sign the artifact again and attach the new signature",
+		")", _failed_checks_text(artifact.digest), "; sign the artifact again and attach the new signature",
 	])
 } else := msg if {
 	not trusted_signature(artifact.digest)
@@ -130,3 +130,12 @@ config_problems := {msg |
 	not is_array(object.get(_params, key, null))
 	msg := text.join(["params artifacts.signing.", key, " is not a list, so no signer can be trusted; set it in the policy layer's data document"])
 }
+
+_failed_checks_text(digest) := text.join([": ", text.list(failures)]) if {
+	failures := [failure |
+		some signature in of_digest(digest)
+		some check in evidence.list_of(signature.failed_checks)
+		failure := text.join([check.name, " failed (", check.detail, ")"])
+	]
+	count(failures) > 0
+} else := ""

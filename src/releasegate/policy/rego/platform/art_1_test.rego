@@ -69,6 +69,18 @@ test_signature_not_verified if {
 	])}
 }
 
+test_failed_check_named if {
+	signature := object.union(_key_signature, {
+		"verified": false,
+		"failed_checks": [{"name": "digest binding", "detail": "the logged signature differs from the bundle's signature"}],
+	})
+	_art_1_messages(_release, [signature]) == {concat("", [
+		"the signature of ", _label,
+		" does not verify (evidence ev-sig): digest binding failed (the logged signature differs",
+		" from the bundle's signature); sign the artifact again and attach the new signature",
+	])}
+}
+
 test_verification_unknown_fails if {
 	signature := object.remove(_key_signature, ["verified"])
 	count(_art_1_messages(_release, [signature])) == 1

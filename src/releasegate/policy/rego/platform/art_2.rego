@@ -6,9 +6,11 @@
 #   SLSA provenance v1 by default) whose signature verifies, whose subject
 #   names the artifact's digest, whose builder id is in params
 #   artifacts.provenance.trusted_builder_ids, and which names the release's
-#   source repository and source commit. When several statements name the
-#   digest, one that meets every expectation is enough. The statements come
-#   from input.evidence.provenance.
+#   source repository and source commit, and which is signed by at least
+#   params artifacts.provenance.min_trusted_signers distinct keys or
+#   identities that params artifacts.signing trust. When several statements
+#   name the digest, one that meets every expectation is enough. The
+#   statements come from input.evidence.provenance.
 # custom:
 #   id: ART-2
 #   short_name: provenance_verified
@@ -28,11 +30,16 @@ import rego.v1
 
 import data.releasegate.lib.evidence
 import data.releasegate.lib.scope
+import data.releasegate.lib.signatures
 import data.releasegate.lib.text
 
 _types_path := ["artifacts", "provenance", "predicate_types"]
 
 _builders_path := ["artifacts", "provenance", "trusted_builder_ids"]
+
+_min_signers_path := ["artifacts", "provenance", "min_trusted_signers"]
+
+_min_signers := scope.param(_min_signers_path)
 
 _types := evidence.list_of(scope.param(_types_path))
 
@@ -59,7 +66,7 @@ applicable := true
 #   failure_msg: The accepted provenance is not configured
 #   solution: Set params artifacts.provenance.predicate_types and trusted_builder_ids to lists.
 violation contains {"msg": msg} if {
-	some msg in scope.list_problems(_types_path) | scope.list_problems(_builders_path)
+	some msg in scope.list_problems(_types_path) | scope.list_problems(_builders_path) | scope.number_problems(_min_signers_path)
 }
 
 # METADATA
@@ -152,6 +159,18 @@ _problems(statement) := {problem |
 	object.get(statement, "signature_verified", null) != true
 	problem := "has a signature that does not verify; attach the statement as the builder signed it"
 } | {problem |
+	object.get(statement, "signature_verified", null) == true
+	is_number(_min_signers)
+	trusted := _trusted_signers(statement)
+	count(trusted) < _min_signers
+	problem := text.join([
+		"is signed by ", count(trusted), " trusted signers and needs ", _min_signers,
+		" distinct keys or identities from params artifacts.signing; sign it with trusted keys",
+	])
+} | {problem |
+	some check in evidence.list_of(statement.failed_checks)
+	problem := text.join(["failed check '", check.name, "': ", check.detail])
+} | {problem |
 	not object.get(statement, "builder_id", null) in _builders
 	problem := text.join([
 		"names builder ", object.get(statement, "builder_id", null),
@@ -179,3 +198,10 @@ _same_repository(a, b) if {
 }
 
 _normalized(url) := trim_suffix(trim_suffix(trim_prefix(lower(url), "git+"), "/"), ".git")
+
+# Distinct trusted signers: a key counts once however many signatures it made.
+_trusted_signers(statement) := {name |
+	some signer in evidence.list_of(statement.signers)
+	signatures.trusted(signer)
+	name := signatures.signer(signer)
+}

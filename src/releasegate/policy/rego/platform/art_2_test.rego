@@ -25,6 +25,8 @@ _statement := {
 	"source_repository": "git+https://git.example.com/payments/payments-api.git",
 	"source_commit": "4f1c2a9e8b7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b",
 	"signature_verified": true,
+	"signers": [{"key_id": "sha256:build-key-1", "identity": null, "issuer": null}],
+	"failed_checks": [],
 }
 
 _label := "artifact payments-api (sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08)"
@@ -34,6 +36,7 @@ _art_2_messages(release, statements) := {violation.msg |
 	some violation in art_2.violation with input.release as release
 		with input.evidence as evidence
 		with data.releasegate.params.artifacts.provenance.trusted_builder_ids as ["https://ci.example.com/builders/hosted-runner@v2"]
+		with data.releasegate.params.artifacts.signing.trusted_key_ids as ["sha256:build-key-1", "sha256:build-key-2"]
 }
 
 _problem(text) := concat("", ["provenance ev-prov of ", _label, " ", text])
@@ -110,5 +113,44 @@ test_no_artifacts if {
 test_default_params_trust_no_builder if {
 	release := _release
 	evidence := {"provenance": [_statement]}
-	count(art_2.violation) == 1 with input.release as release with input.evidence as evidence
+	messages := {v.msg | some v in art_2.violation} with input.release as release with input.evidence as evidence
+	messages == {
+		_problem("names builder https://ci.example.com/builders/hosted-runner@v2, which params artifacts.provenance.trusted_builder_ids do not trust; build on a trusted builder"),
+		_problem("is signed by 0 trusted signers and needs 1 distinct keys or identities from params artifacts.signing; sign it with trusted keys"),
+	}
+}
+
+test_untrusted_signer if {
+	statement := object.union(_statement, {"signers": [{"key_id": "sha256:someone-else"}]})
+	_art_2_messages(_release, [statement]) == {_problem(
+		"is signed by 0 trusted signers and needs 1 distinct keys or identities from params artifacts.signing; sign it with trusted keys",
+	)}
+}
+
+test_threshold_counts_distinct_keys if {
+	statement := object.union(_statement, {"signers": [{"key_id": "sha256:build-key-1"}, {"key_id": "sha256:build-key-1"}]})
+	release := _release
+	messages := _art_2_messages(release, [statement]) with data.releasegate.params.artifacts.provenance.min_trusted_signers as 2
+	messages == {_problem(
+		"is signed by 1 trusted signers and needs 2 distinct keys or identities from params artifacts.signing; sign it with trusted keys",
+	)}
+}
+
+test_threshold_met_by_two_keys if {
+	statement := object.union(_statement, {"signers": [{"key_id": "sha256:build-key-1"}, {"key_id": "sha256:build-key-2"}]})
+	release := _release
+	messages := _art_2_messages(release, [statement]) with data.releasegate.params.artifacts.provenance.min_trusted_signers as 2
+	messages == set()
+}
+
+test_failed_check_named if {
+	statement := object.union(_statement, {
+		"signature_verified": false,
+		"signers": [],
+		"failed_checks": [{"name": "digest binding", "detail": "the bundle's content is not what was logged"}],
+	})
+	_art_2_messages(_release, [statement]) == {
+		_problem("has a signature that does not verify; attach the statement as the builder signed it"),
+		_problem("failed check 'digest binding': the bundle's content is not what was logged"),
+	}
 }
