@@ -709,6 +709,12 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(controls_app, name="controls")
 app.add_typer(decision_app, name="decision")
 
+# rollouts -------------------------------------------------------------------
+
+from releasegate.cli.rollout import rollout_app  # noqa: E402
+
+app.add_typer(rollout_app, name="rollout")
+
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h
 

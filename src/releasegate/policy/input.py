@@ -42,10 +42,13 @@ def build_input(
     exceptions: list[ExceptionRequest],
     deployment: dict[str, Any] | None = None,
     calendar: dict[str, Any] | None = None,
+    extra_evidence: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Return the input document; `deployment` and `calendar` come from the calendar facts.
 
     Without them both sections are null, and the calendar controls fail.
+    `extra_evidence` adds evidence kinds that come from rollouts (rollout
+    plans, telemetry checks, rehearsals, disaster recovery tests).
     """
     manifest = release.manifest
     service = catalog.service(manifest.service)
@@ -150,7 +153,12 @@ def build_input(
         },
         "service": None if service is None else service.model_dump(mode="json"),
         "catalog": {"cab_group": catalog.cab_group},
-        "evidence": {"test_reports": test_reports, "scans": scans, "findings": findings},
+        "evidence": {
+            **(extra_evidence or {}),
+            "test_reports": test_reports,
+            "scans": scans,
+            "findings": findings,
+        },
         "approvals": approval_docs,
         "exceptions": [_exception_doc(e, catalog, service) for e in exceptions],
         "deployment": deployment,

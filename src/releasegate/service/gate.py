@@ -76,6 +76,8 @@ def evaluate_gate(
     6. Store the decision, update the release status and append the ledger
        entry in one transaction.
     """
+    from releasegate.service.rollouts import rollout_evidence
+
     env = parse_environment(environment)
 
     # 1. Facts about the release, each checked against the ledger entry that recorded it.
@@ -124,6 +126,7 @@ def evaluate_gate(
         exceptions=exceptions,
         deployment=calendar.deployment_document(),
         calendar=calendar.calendar_document(),
+        extra_evidence=rollout_evidence(app, release.id, release.manifest.service),
     )
     input_sha256 = app.blobs.put(canonical_json(document))
 

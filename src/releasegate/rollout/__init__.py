@@ -1,0 +1,1 @@
+"""Progressive rollouts: plans, health gates, metric providers, deploy targets."""
