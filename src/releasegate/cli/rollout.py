@@ -143,6 +143,14 @@ def rollout_start(
     time_scale: Annotated[
         float, typer.Option(help="Factor on bake and wait times (0 waits not at all).", min=0)
     ] = 1.0,
+    lease_seconds: Annotated[
+        float,
+        typer.Option(
+            help="Lease on a claimed step, in seconds; a crashed controller's step "
+            "is claimed again after it expires.",
+            min=1,
+        ),
+    ] = 300.0,
     rehearsal: Annotated[
         bool, typer.Option(help="Mark as a rollback rehearsal (abort it in pre-production).")
     ] = False,
@@ -168,6 +176,7 @@ def rollout_start(
             target=_target_config(target, journal, target_command, target_url, secret_env),
             metrics=parse_provider_option(metrics),
             time_scale=time_scale,
+            lease_seconds=lease_seconds,
         )
         application = main._application()
         status = start_rollout(
