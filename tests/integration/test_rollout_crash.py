@@ -1,4 +1,4 @@
-"""Crash safety: controllers killed with SIGKILL at random points lose no rollout and repeat no step.
+"""Crash safety: controllers killed with SIGKILL at random points lose no rollout, repeat no step.
 
 Controllers run as child processes on one SQLite database; sometimes two
 run at once and compete for leases. Each is killed after a random delay,

@@ -151,6 +151,13 @@ def rollout_start(
             min=1,
         ),
     ] = 300.0,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="Planned start, RFC 3339: the gate steps check the change calendar at this "
+            "time plus the time passed since the start (default: now)."
+        ),
+    ] = None,
     rehearsal: Annotated[
         bool, typer.Option(help="Mark as a rollback rehearsal (abort it in pre-production).")
     ] = False,
@@ -161,6 +168,7 @@ def rollout_start(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Plan a rollout from the risk tier and catalog, and start it."""
+    from releasegate.cli.calendar import parse_time_option
     from releasegate.rollout.providers.interface import parse_provider_option
     from releasegate.service.rollouts import RolloutConfig, start_rollout
 
@@ -177,6 +185,7 @@ def rollout_start(
             metrics=parse_provider_option(metrics),
             time_scale=time_scale,
             lease_seconds=lease_seconds,
+            planned_start=parse_time_option(at, "--at"),
         )
         application = main._application()
         status = start_rollout(

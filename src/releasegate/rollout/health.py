@@ -88,7 +88,13 @@ def _samples(
     query = substitute(indicator.query, {**context, "role": role})
     step = max((end - start).total_seconds() / 60, 1.0)
     return provider.samples(
-        query, indicator=indicator.name, role=role, start=start, end=end, step_seconds=step
+        query,
+        indicator=indicator.name,
+        role=role,
+        start=start,
+        end=end,
+        step_seconds=step,
+        environment=context.get("environment", ""),
     )
 
 

@@ -89,6 +89,7 @@ class RolloutConfig:
     metrics: dict[str, Any]
     time_scale: float = 1.0
     lease_seconds: float = DEFAULT_LEASE_SECONDS
+    planned_start: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +97,7 @@ class RolloutConfig:
             "metrics": self.metrics,
             "time_scale": self.time_scale,
             "lease_seconds": self.lease_seconds,
+            "planned_start": rfc3339(self.planned_start) if self.planned_start else None,
         }
 
 
@@ -443,7 +445,13 @@ def _run_gate(app: Application, claim: Claim, owner: str) -> None:
     from releasegate.service.gate import evaluate_gate
 
     rollout, step = _load(app, claim)
-    decision = evaluate_gate(app, claim.release_id, step.environment)
+    # A rollout planned for later asks about the calendar at the planned start plus the
+    # time that has passed since the rollout started; everything else is checked now.
+    planned = json.loads(rollout.config_json).get("planned_start")
+    at = None
+    if planned:
+        at = datetime.fromisoformat(planned) + (app.clock() - rollout.created_at)
+    decision = evaluate_gate(app, claim.release_id, step.environment, at=at)
     now = app.clock()
     with app.database.transaction() as session:
         rollout = session.get(RolloutRow, claim.rollout_id, with_for_update=True)
@@ -509,6 +517,7 @@ def _run_telemetry(app: Application, claim: Claim, owner: str) -> None:
                 start=now - window,
                 end=now,
                 step_seconds=max(window.total_seconds() / 60, 1),
+                environment=PRODUCTION,
             )
             checks.append(
                 {"name": indicator.name, "returns_data": bool(values), "samples": len(values)}

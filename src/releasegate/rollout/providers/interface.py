@@ -29,8 +29,12 @@ class MetricProvider(Protocol):
         start: datetime,
         end: datetime,
         step_seconds: float,
+        environment: str = "",
     ) -> list[float]:
         """Return the values of `query` in [start, end]; an empty list means no data.
+
+        `indicator`, `role` and `environment` describe the query for providers
+        that do not run it, such as the synthetic one.
 
         Raises ProviderError when the source cannot answer.
         """

@@ -29,6 +29,7 @@ class PrometheusProvider:
         start: datetime,
         end: datetime,
         step_seconds: float,
+        environment: str = "",
     ) -> list[float]:
         params = {
             "query": query,

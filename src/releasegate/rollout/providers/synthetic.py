@@ -9,6 +9,9 @@ File format (YAML):
         canary: {mean: 0.995, sd: 0.002}
         samples: 60          # values per query; 0 gives no data
         down: false          # true makes every query fail like an unreachable server
+        environments:        # optional: other values in one environment
+          production:
+            canary: {mean: 0.97, sd: 0.002}
 
 An indicator that the file does not list has no data.
 """
@@ -34,13 +37,17 @@ class _Distribution(BaseModel):
     sd: float = Field(default=0.0, ge=0)
 
 
-class _Indicator(BaseModel):
+class _Values(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     baseline: _Distribution | None = None
     canary: _Distribution
     samples: int = Field(default=60, ge=0, le=1_000_000)
     down: bool = False
+
+
+class _Indicator(_Values):
+    environments: dict[str, _Values] = Field(default_factory=dict)
 
 
 class _Document(BaseModel):
@@ -72,10 +79,12 @@ class SyntheticProvider:
         start: datetime,
         end: datetime,
         step_seconds: float,
+        environment: str = "",
     ) -> list[float]:
-        spec = self.document.indicators.get(indicator)
-        if spec is None:
+        entry = self.document.indicators.get(indicator)
+        if entry is None:
             return []
+        spec: _Values = entry.environments.get(environment, entry)
         if spec.down:
             raise ProviderError(
                 f"the synthetic source of {indicator} is down",
