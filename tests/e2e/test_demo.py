@@ -115,7 +115,8 @@ def test_demo_decisions_replay_same(demo_run):
 def test_demo_rolls_out_and_rolls_back(demo_run):
     workdir, result = demo_run
     assert "rollout of 2.4.0 succeeded, of 2.4.1 rolled_back" in result.stdout
-    journal = [json.loads(line) for line in (workdir / "simulator.jsonl").read_text().splitlines()]
+    lines = (workdir / "simulator.jsonl").read_text().splitlines()
+    journal = [json.loads(line) for line in lines]
     first, second = journal[0]["release_id"], journal[-1]["release_id"]
     promoted = [(e["environment"], e["regions"], e["weight"]) for e in journal
                 if e["release_id"] == first]
