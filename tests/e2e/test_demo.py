@@ -84,8 +84,8 @@ def test_demo_ledger_verifies_from_cli(demo_run):
     # log key, release, 2 evidence, decision, 3 approvals, exception requested + approved, decision
     assert types[:11] == [
         "ledger.key.created", "release.created", "evidence.added", "evidence.added",
-        "decision.recorded", "approval.recorded", "approval.recorded", "approval.recorded", "exception.requested",
-        "exception.approved", "decision.recorded",
+        "decision.recorded", "approval.recorded", "approval.recorded", "approval.recorded",
+        "exception.requested", "exception.approved", "decision.recorded",
     ]
     assert report["entries"] == len(types)
 
