@@ -243,9 +243,16 @@ def measure_round(
             Verdict.MARGINAL: Outcome.INCONCLUSIVE,
             Verdict.FAIL: Outcome.FAIL,
         }[result.verdict]
-        nodata = all(r.classification is Classification.NODATA for r in judged if not r.muted)
-        if outcome is Outcome.FAIL and nodata:
-            outcome = Outcome.INCONCLUSIVE  # no data is a reason to wait, not to roll back
+        # A score that is low only because data is missing (a critical metric or half the
+        # metrics without data) is a reason to wait for data, not to roll back.
+        decisive = any(
+            r.classification
+            in (Classification.HIGH, Classification.LOW, Classification.NODATA_FAIL)
+            for r in judged
+            if not r.muted
+        )
+        if outcome is Outcome.FAIL and not decisive:
+            outcome = Outcome.INCONCLUSIVE
         measurements.append(
             Measurement(
                 SCORE_INDICATOR,
