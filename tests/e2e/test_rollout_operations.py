@@ -1,4 +1,4 @@
-"""Operating rollouts: pauses for a person, promote, resume, abort, rehearsals and resilience evidence."""
+"""Operating rollouts: pauses, promote, resume, abort, rehearsals and resilience evidence."""
 
 from __future__ import annotations
 
