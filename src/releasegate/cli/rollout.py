@@ -43,7 +43,13 @@ def _main() -> Any:
 
 
 def _target_config(
-    kind: str, journal: Path | None, command: str | None, url: str | None, secret_env: str
+    kind: str,
+    journal: Path | None,
+    command: str | None,
+    url: str | None,
+    secret_env: str,
+    namespace: str | None = None,
+    name: str | None = None,
 ) -> dict[str, Any]:
     if kind == "simulator":
         return {
@@ -66,10 +72,19 @@ def _target_config(
                 hint="pass --target-url https://deploy.example/hook",
             )
         return {"kind": "webhook", "url": url, "secret_env": secret_env}
+    if kind in ("kubernetes", "argo"):
+        if not (url and namespace and name):
+            raise InputError(
+                f"the {kind} target needs --target-url, --namespace and --target-name",
+                source="--target",
+                hint="pass the API server URL ({region} picks the wave's cluster), the "
+                "namespace and the Deployment or Rollout name",
+            )
+        return {"kind": kind, "url": url, "namespace": namespace, "name": name}
     raise InputError(
         f"unknown deploy target {kind!r}",
         source="--target",
-        hint="use simulator, command or webhook",
+        hint="use simulator, command, webhook, kubernetes or argo",
     )
 
 
@@ -122,7 +137,7 @@ def _report(status: dict[str, Any], output: OutputFormat) -> None:
 def rollout_start(
     release_id: Annotated[str, typer.Argument(help="Release id.")],
     target: Annotated[
-        str, typer.Option(help="Deploy target: simulator, command or webhook.")
+        str, typer.Option(help="Deploy target: simulator, command, webhook, kubernetes or argo.")
     ] = "simulator",
     journal: Annotated[
         Path | None, typer.Option(help="Journal file of the simulator target.")
@@ -130,7 +145,15 @@ def rollout_start(
     target_command: Annotated[
         str | None, typer.Option(help="Deploy command of the command target.")
     ] = None,
-    target_url: Annotated[str | None, typer.Option(help="URL of the webhook target.")] = None,
+    target_url: Annotated[
+        str | None, typer.Option(help="URL of the webhook target or the Kubernetes API server.")
+    ] = None,
+    namespace: Annotated[
+        str | None, typer.Option(help="Namespace of the Kubernetes Deployment or Rollout.")
+    ] = None,
+    target_name: Annotated[
+        str | None, typer.Option(help="Name of the Kubernetes Deployment or Argo Rollout.")
+    ] = None,
     secret_env: Annotated[
         str, typer.Option(help="Variable holding the webhook secret.")
     ] = "RELEASEGATE_WEBHOOK_SECRET",  # noqa: S107 - the variable's name, not a secret
@@ -181,7 +204,9 @@ def rollout_start(
                 hint="pass prometheus:URL or synthetic:FILE",
             )
         config = RolloutConfig(
-            target=_target_config(target, journal, target_command, target_url, secret_env),
+            target=_target_config(
+                target, journal, target_command, target_url, secret_env, namespace, target_name
+            ),
             metrics=parse_provider_option(metrics),
             time_scale=time_scale,
             lease_seconds=lease_seconds,

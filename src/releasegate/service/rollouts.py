@@ -583,6 +583,7 @@ def _action(app: Application, rollout: RolloutRow, step: RolloutStepRow) -> Step
         regions=tuple(json.loads(step.regions_json)),
         weight=step.weight if step.weight is not None else 100,
         artifacts=tuple((a.name, a.digest, a.uri) for a in manifest.artifacts),
+        plan_weights=tuple(json.loads(rollout.plan_json)["canary_weights"]),
     )
 
 
@@ -594,7 +595,7 @@ def _run_action(app: Application, claim: Claim, owner: str) -> None:
 
     # 1. A reclaimed step may have taken effect before its controller died.
     if claim.reclaimed:
-        applied = target.applied(step.id)
+        applied = target.applied(action)
         if applied is None:
             _pause_unknown(app, claim, owner, target.name)
             return

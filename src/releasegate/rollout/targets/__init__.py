@@ -1,4 +1,4 @@
-"""Deploy targets that carry out rollout steps: simulator, command and webhook."""
+"""Deploy targets that carry out rollout steps: simulator, command, webhook, Kubernetes, Argo."""
 
 from releasegate.rollout.targets.interface import DeployTarget, StepAction, TargetError, load_target
 

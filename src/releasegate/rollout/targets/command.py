@@ -75,5 +75,5 @@ class CommandTarget:
             )
         return {"exit_code": 0, "stdout": completed.stdout[-_TAIL:]}
 
-    def applied(self, key: str) -> None:
+    def applied(self, action: StepAction) -> None:
         return None

@@ -26,10 +26,12 @@ class StepAction:
     regions: tuple[str, ...]
     weight: int
     artifacts: tuple[tuple[str, str, str | None], ...]  # name, digest, uri
+    plan_weights: tuple[int, ...] = ()  # canary weights of the wave, for targets that need them
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["regions"] = list(self.regions)
+        data["plan_weights"] = list(self.plan_weights)
         data["artifacts"] = [
             {"name": name, "digest": digest, "uri": uri} for name, digest, uri in self.artifacts
         ]
@@ -45,8 +47,8 @@ class DeployTarget(Protocol):
         """Carry out `action` and return facts for the step result; raise TargetError."""
         ...
 
-    def applied(self, key: str) -> bool | None:
-        """Report whether the action with `key` took effect: None when the target cannot tell.
+    def applied(self, action: StepAction) -> bool | None:
+        """Report whether `action` (by its key) took effect: None when the target cannot tell.
 
         A controller that finds a step it claimed earlier still running (it
         crashed or lost its lease) asks this before it would run the step again.
@@ -54,7 +56,7 @@ class DeployTarget(Protocol):
         ...
 
 
-TARGET_KINDS = ("simulator", "command", "webhook")
+TARGET_KINDS = ("simulator", "command", "webhook", "kubernetes", "argo")
 
 
 def load_target(config: dict[str, Any]) -> DeployTarget:
@@ -74,6 +76,17 @@ def load_target(config: dict[str, Any]) -> DeployTarget:
         return WebhookTarget(
             str(config["url"]),
             secret_env=str(config.get("secret_env", "RELEASEGATE_WEBHOOK_SECRET")),
+            timeout=float(config.get("timeout", 30)),
+        )
+    if kind in ("kubernetes", "argo"):
+        from releasegate.rollout.targets.kubernetes import KubernetesTarget
+
+        return KubernetesTarget(
+            str(config["url"]),
+            namespace=str(config["namespace"]),
+            name=str(config["name"]),
+            argo=kind == "argo",
+            token_env=str(config.get("token_env", "RELEASEGATE_KUBE_TOKEN")),
             timeout=float(config.get("timeout", 30)),
         )
     raise InputError(

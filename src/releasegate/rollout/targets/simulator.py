@@ -41,8 +41,8 @@ class SimulatorTarget:
             os.close(descriptor)
         return {"journal": str(self.journal)}
 
-    def applied(self, key: str) -> bool:
-        return any(entry["key"] == key for entry in self.entries())
+    def applied(self, action: StepAction) -> bool:
+        return any(entry["key"] == action.key for entry in self.entries())
 
     def entries(self) -> list[dict[str, Any]]:
         if not self.journal.is_file():

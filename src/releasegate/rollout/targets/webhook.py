@@ -67,5 +67,5 @@ class WebhookTarget:
             )
         return {"status_code": response.status_code}
 
-    def applied(self, key: str) -> None:
+    def applied(self, action: StepAction) -> None:
         return None
