@@ -34,7 +34,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -195,53 +195,57 @@ def classify(
     # 1. Clean both samples.
     control = np.sort(_clean(baseline, config))
     experiment = np.sort(_clean(canary, config))
-    base = {
-        "name": config.name,
-        "group": config.group,
-        "baseline_count": int(control.size),
-        "canary_count": int(experiment.size),
-        "muted": config.muted,
-    }
+    base = MetricResult(
+        name=config.name,
+        group=config.group,
+        classification=Classification.NODATA,
+        critical=config.critical,
+        reason="",
+        baseline_count=int(control.size),
+        canary_count=int(experiment.size),
+        muted=config.muted,
+    )
 
     # 2. Missing or too little data.
     if control.size == 0 or experiment.size == 0:
         if config.nan_strategy == "replace":
-            return MetricResult(
+            return replace(
+                base,
                 classification=Classification.PASS,
                 critical=False,
                 reason="no data, with NaN replaced by 0",
-                **base,  # type: ignore[arg-type]
             )
         classification = (
             Classification.NODATA_FAIL
             if config.must_have_data and not config.critical
             else Classification.NODATA
         )
-        return MetricResult(
+        return replace(
+            base,
             classification=classification,
             critical=config.critical,
             reason="no data in the " + ("baseline" if control.size == 0 else "canary") + " sample",
-            **base,  # type: ignore[arg-type]
         )
     if min(control.size, experiment.size) < config.min_samples:
-        return MetricResult(
+        return replace(
+            base,
             classification=Classification.NODATA,
             critical=config.critical,
             reason=f"{min(control.size, experiment.size)} samples, fewer than the minimum of "
             f"{config.min_samples}",
-            **base,  # type: ignore[arg-type]
         )
 
     control_mean = float(control.mean())
     canary_mean = float(experiment.mean())
     ratio = canary_mean / control_mean if control_mean != 0 and canary_mean != 0 else math.nan
-    figures = {"baseline_mean": control_mean, "canary_mean": canary_mean, "mean_ratio": ratio}
+    base = replace(base, baseline_mean=control_mean, canary_mean=canary_mean, mean_ratio=ratio)
 
     # 3. Nothing to compare.
     if (control.size == experiment.size and np.array_equal(control, experiment)) or (
         control[0] == control[-1] == experiment[0] == experiment[-1]
     ):
-        return MetricResult(
+        return replace(
+            base,
             classification=Classification.PASS,
             critical=False,
             reason="identical samples",
@@ -249,8 +253,6 @@ def classify(
             ci_lower=0.0,
             ci_upper=0.0,
             effect=ratio,
-            **base,
-            **figures,  # type: ignore[arg-type]
         )
 
     # 4. Constant samples get a little noise.
@@ -277,7 +279,9 @@ def classify(
         effect = ratio
 
     # 8. High, Low or Pass, and whether a critical metric fails the canary.
-    figures.update(shift=shift, ci_lower=lower, ci_upper=upper, p_value=p_value, effect=effect)
+    base = replace(
+        base, shift=shift, ci_lower=lower, ci_upper=upper, p_value=p_value, effect=effect
+    )
     unknown_effect = math.isnan(effect)
     if (
         config.direction in (Direction.INCREASE, Direction.EITHER)
@@ -287,13 +291,12 @@ def classify(
         critical = config.critical and (
             unknown_effect or effect >= config.limit("critical_increase")
         )
-        return MetricResult(
+        return replace(
+            base,
             classification=Classification.HIGH,
             critical=critical,
             reason=f"canary higher than baseline: shift {shift:.6g}, "
             f"98% interval [{lower:.6g}, {upper:.6g}]",
-            **base,
-            **figures,  # type: ignore[arg-type]
         )
     if (
         config.direction in (Direction.DECREASE, Direction.EITHER)
@@ -303,21 +306,19 @@ def classify(
         critical = config.critical and (
             unknown_effect or effect <= config.limit("critical_decrease")
         )
-        return MetricResult(
+        return replace(
+            base,
             classification=Classification.LOW,
             critical=critical,
             reason=f"canary lower than baseline: shift {shift:.6g}, "
             f"98% interval [{lower:.6g}, {upper:.6g}]",
-            **base,
-            **figures,  # type: ignore[arg-type]
         )
-    return MetricResult(
+    return replace(
+        base,
         classification=Classification.PASS,
         critical=False,
         reason=f"no significant shift in the bad direction: shift {shift:.6g}, "
         f"98% interval [{lower:.6g}, {upper:.6g}]",
-        **base,
-        **figures,  # type: ignore[arg-type]
     )
 
 

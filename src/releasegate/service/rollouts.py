@@ -454,14 +454,14 @@ def _run_gate(app: Application, claim: Claim, owner: str) -> None:
     decision = evaluate_gate(app, claim.release_id, step.environment, at=at)
     now = app.clock()
     with app.database.transaction() as session:
-        rollout = session.get(RolloutRow, claim.rollout_id, with_for_update=True)
+        rollout_row = session.get(RolloutRow, claim.rollout_id, with_for_update=True)
         step_row = _owned_step(session, claim, owner)
-        if rollout is None or step_row is None:
+        if rollout_row is None or step_row is None:
             return
         result = {"decision_id": decision.id, "outcome": decision.outcome.value}
         if decision.outcome.value == "allow":
-            _finish_step(session, app, rollout, step_row, DONE, result, now)
-            _advance(session, app, rollout, now)
+            _finish_step(session, app, rollout_row, step_row, DONE, result, now)
+            _advance(session, app, rollout_row, now)
             return
         step_row.status = PENDING
         step_row.lease_owner = None
@@ -470,7 +470,7 @@ def _run_gate(app: Application, claim: Claim, owner: str) -> None:
         failing = [r.control_id for r in decision.results if r.outcome.value in ("fail", "error")]
         _set_rollout_status(
             session,
-            rollout,
+            rollout_row,
             PAUSED,
             f"the gate answered {decision.outcome.value} for {step_row.environment} "
             f"(decision {decision.id}; controls {', '.join(failing) or 'none'}); "
@@ -524,7 +524,7 @@ def _run_telemetry(app: Application, claim: Claim, owner: str) -> None:
             )
         except ProviderError as exc:
             checks.append({"name": indicator.name, "returns_data": False, "error": exc.message})
-    missing = [c["name"] for c in checks if not c["returns_data"]]
+    missing = [str(c["name"]) for c in checks if not c["returns_data"]]
     record = {
         "environment": PRODUCTION,
         "checked_at": rfc3339(now),
