@@ -14,7 +14,7 @@ canary (experiment):
 5. The shift canary minus baseline is estimated by Hodges-Lehmann (median of
    all pairwise differences) with a two-sided 98 % confidence interval from
    the Mann-Whitney statistic (normal approximation with tie and continuity
-   correction). scipy's `mannwhitneyu` gives the p-value that is reported.
+   correction); the reported p-value is that of the same approximation.
 6. The shift is significant when the interval lies outside +-25 % of the
    absolute estimate.
 7. The effect size is the mean ratio canary/baseline or the common-language
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import special, stats
 
 from releasegate.model.rollout import Direction
 
@@ -48,7 +48,7 @@ NODATA_SHARE = 0.5
 CONSTANT_NOISE = 1e-5
 # Candidates materialised at most when selecting an order statistic of the
 # pairwise differences; the value bracket is narrowed by bisection until then.
-_SELECT_CANDIDATES = 65536
+_SELECT_CANDIDATES = 8192
 _BRACKET_SAMPLE = 128
 
 Float64Array = NDArray[np.float64]
@@ -264,10 +264,7 @@ def classify(
         )
 
     # 5. Shift estimate, confidence interval and p-value.
-    shift, lower, upper = shift_interval(experiment, control, CONFIDENCE_LEVEL)
-    p_value = float(
-        stats.mannwhitneyu(experiment, control, alternative="two-sided", method="asymptotic").pvalue
-    )
+    shift, lower, upper, p_value = shift_interval(experiment, control, CONFIDENCE_LEVEL)
 
     # 6. Significance bound.
     bound = SHIFT_TOLERANCE * abs(shift)
@@ -332,17 +329,20 @@ def common_language_effect(experiment: Float64Array, control: Float64Array) -> f
 
 def shift_interval(
     experiment: Float64Array, control: Float64Array, level: float
-) -> tuple[float, float, float]:
-    """Return the Hodges-Lehmann shift and its confidence interval, both samples sorted.
+) -> tuple[float, float, float, float]:
+    """Return the Hodges-Lehmann shift, its confidence interval and the two-sided p-value.
 
-    The bounds are order statistics of the m x n differences experiment -
-    control: the k-th smallest and the k-th largest, where k inverts the
-    normal approximation of the Mann-Whitney U statistic with the continuity
-    correction of 0.5 and the tie correction of the pooled sample.
+    Both samples must be sorted. The bounds are order statistics of the
+    m x n differences experiment - control: the k-th smallest and the k-th
+    largest, where k inverts the normal approximation of the Mann-Whitney U
+    statistic with the continuity correction of 0.5 and the tie correction
+    of the pooled sample. The p-value is that of the same approximation at a
+    shift of 0, as `scipy.stats.mannwhitneyu(method="asymptotic")` computes
+    it; U comes from two `searchsorted` counts instead of a ranking.
     """
     m, n = experiment.size, control.size
     pairs = m * n
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(special.ndtri(0.5 + level / 2))
 
     # Tie correction of the variance of U, from the pooled sample.
     _, tie_counts = np.unique(np.concatenate([experiment, control]), return_counts=True)
@@ -360,7 +360,18 @@ def shift_interval(
     values = _order_statistics(experiment, control, targets)
     lower, upper = values[0], values[1]
     shift = values[2] if pairs % 2 else (values[2] + values[3]) / 2
-    return shift, lower, upper
+
+    # U of the experiment sample: pairs with x > y, ties counting one half.
+    at_most = _count_at_most(experiment, control, 0.0)
+    below = int(pairs - np.searchsorted(control, experiment, side="right").sum())
+    u = (pairs - at_most) + 0.5 * (at_most - below)
+    sd = math.sqrt(max(variance, 0.0))
+    if sd == 0:
+        p_value = 1.0
+    else:
+        statistic = (abs(u - pairs / 2) - 0.5) / sd
+        p_value = float(min(1.0, 2 * special.ndtr(-max(statistic, 0.0))))
+    return shift, lower, upper, p_value
 
 
 def _count_at_most(x: Float64Array, y: Float64Array, d: float) -> int:
@@ -368,12 +379,75 @@ def _count_at_most(x: Float64Array, y: Float64Array, d: float) -> int:
     return int(x.size * y.size - np.searchsorted(y, x - d, side="left").sum())
 
 
+def _counts_at_most(
+    x: Float64Array, y: Float64Array, probes: list[float]
+) -> tuple[list[int], NDArray[np.intp]]:
+    """Count the pairs at or below each probe with one `searchsorted` call.
+
+    Also returns, per probe and row i, the first j with x_i - y_j <= probe.
+    """
+    queries = (x[None, :] - np.asarray(probes)[:, None]).ravel()
+    positions = np.searchsorted(y, queries, side="left").reshape(len(probes), x.size)
+    below = positions.sum(axis=1)
+    return [int(x.size * y.size - b) for b in below], positions
+
+
+@dataclass
+class _Bracket:
+    """Values lo < hi whose counts enclose the ranks first..last of one group."""
+
+    first: int
+    last: int
+    lo: float
+    lo_count: int
+    hi: float
+    hi_count: int
+    lo_rows: NDArray[np.intp] | None = None
+    hi_rows: NDArray[np.intp] | None = None
+    bisect: bool = False
+
+    def width(self) -> int:
+        return self.hi_count - self.lo_count
+
+    def probes(self) -> list[float]:
+        """Return the next values to count: interpolations just outside the group, or the midpoint.
+
+        The count of differences grows almost linearly inside a narrow
+        bracket, so interpolating the counts aims each probe close to its
+        target; aiming a quarter of the allowed width outside the group lets
+        both probes close their side in one round.
+        """
+        if self.bisect:
+            return [(self.lo + self.hi) / 2]
+        margin = _SELECT_CANDIDATES // 4
+        values = []
+        for target in (self.first - margin, self.last + margin):
+            if not self.lo_count < target < self.hi_count:
+                continue
+            fraction = (target - self.lo_count) / self.width()
+            value = self.lo + fraction * (self.hi - self.lo)
+            if self.lo < value < self.hi:
+                values.append(value)
+        return values or [(self.lo + self.hi) / 2]
+
+    def update(self, value: float, count: int, rows: NDArray[np.intp]) -> None:
+        before = self.width()
+        if count < self.first:
+            self.lo, self.lo_count, self.lo_rows = value, count, rows
+        elif count >= self.last:
+            self.hi, self.hi_count, self.hi_rows = value, count, rows
+        # Fall back to bisection for one round when interpolation does not halve the bracket.
+        self.bisect = not self.bisect and self.width() > before / 2
+
+
 def _order_statistics(x: Float64Array, y: Float64Array, ranks: list[int]) -> list[float]:
     """Return the k-th smallest (1-based) of the differences x_i - y_j for each k.
 
-    The m x n differences are never built: a value bracket is estimated from a
-    sample of both sorted arrays, narrowed by bisection on counts from
-    `searchsorted`, and only the differences inside it are materialised.
+    The m x n differences are never built. Ranks close to each other share a
+    bracket of values. Each bracket starts from quantiles of the differences
+    of a sample of both sorted arrays and narrows by interpolation (bisection
+    when that stalls) on exact counts from `searchsorted`, all brackets in one
+    call per round, until it holds few enough differences to materialise.
     """
     pairs = x.size * y.size
     sample_x = x[np.linspace(0, x.size - 1, min(x.size, _BRACKET_SAMPLE)).astype(int)]
@@ -382,45 +456,75 @@ def _order_statistics(x: Float64Array, y: Float64Array, ranks: list[int]) -> lis
     # Values certainly below and above every difference, with exact counts 0 and m x n.
     floor, ceiling = float(x[0] - y[-1]), float(x[-1] - y[0])
     below, above = floor - (1.0 + abs(floor)), ceiling + (1.0 + abs(ceiling))
-    margin = 4.0 / min(x.size, y.size, _BRACKET_SAMPLE)
-    results = []
-    for k in ranks:
-        quantile = (k - 0.5) / pairs
-        lo, lo_count = below, 0
-        if quantile > margin:
-            lo = float(np.quantile(sample, quantile - margin))
-            lo_count = _count_at_most(x, y, lo)
-            if lo_count >= k:
-                lo, lo_count = below, 0
-        hi, hi_count = above, pairs
-        if quantile + margin < 1.0:
-            hi = float(np.quantile(sample, quantile + margin))
-            hi_count = _count_at_most(x, y, hi)
-            if hi_count < k:
-                hi, hi_count = above, pairs
-        while hi_count - lo_count > _SELECT_CANDIDATES:
-            mid = (lo + hi) / 2
-            if not lo < mid < hi:
-                break
-            count = _count_at_most(x, y, mid)
-            if count >= k:
-                hi, hi_count = mid, count
-            else:
-                lo, lo_count = mid, count
-        results.append(_select_between(x, y, lo, hi, k - lo_count))
-    return results
+
+    brackets: list[_Bracket] = []
+    for k in sorted(set(ranks)):
+        if brackets and k - brackets[-1].first < _SELECT_CANDIDATES // 2:
+            brackets[-1].last = k
+        else:
+            brackets.append(_Bracket(k, k, below, 0, above, pairs))
+
+    # First round: sample quantiles just outside each group.
+    guesses: dict[int, list[float]] = {}
+    for index, bracket in enumerate(brackets):
+        low_q = max((bracket.first - 0.5) / pairs - 1.0 / _BRACKET_SAMPLE, 0.0)
+        high_q = min((bracket.last - 0.5) / pairs + 1.0 / _BRACKET_SAMPLE, 1.0)
+        last = sample.size - 1
+        guesses[index] = [float(sample[int(low_q * last)]), float(sample[int(high_q * last)])]
+
+    for _ in range(200):
+        active = [i for i, b in enumerate(brackets) if b.width() > _SELECT_CANDIDATES]
+        if not active:
+            break
+        probes: list[tuple[int, float]] = []
+        for index in active:
+            bracket = brackets[index]
+            candidates = guesses.pop(index, None) or bracket.probes()
+            for value in candidates:
+                if bracket.lo < value < bracket.hi:
+                    probes.append((index, value))
+        if not probes:
+            break
+        counts, rows = _counts_at_most(x, y, [value for _, value in probes])
+        for number, ((index, value), count) in enumerate(zip(probes, counts, strict=True)):
+            bracket = brackets[index]
+            if bracket.lo < value < bracket.hi:
+                bracket.update(value, count, rows[number])
+
+    found: dict[int, float] = {}
+    for bracket in brackets:
+        wanted = [k for k in ranks if bracket.first <= k <= bracket.last]
+        stops = bracket.lo_rows
+        if stops is None:
+            stops = np.searchsorted(y, x - bracket.lo, side="left")
+        starts = bracket.hi_rows
+        if starts is None:
+            starts = np.searchsorted(y, x - bracket.hi, side="left")
+        values = _select_between(x, y, starts, stops, [k - bracket.lo_count for k in wanted])
+        found.update(zip(wanted, values, strict=True))
+    return [found[k] for k in ranks]
 
 
-def _select_between(x: Float64Array, y: Float64Array, lo: float, hi: float, rank: int) -> float:
-    """Return the rank-th smallest difference x_i - y_j with lo < x_i - y_j <= hi."""
-    starts = np.searchsorted(y, x - hi, side="left")
-    stops = np.searchsorted(y, x - lo, side="left")
+def _select_between(
+    x: Float64Array,
+    y: Float64Array,
+    starts: NDArray[np.intp],
+    stops: NDArray[np.intp],
+    ranks: list[int],
+) -> list[float]:
+    """Return the rank-th smallest differences x_i - y_j with starts[i] <= j < stops[i].
+
+    The rows come from the bracket ends hi and lo, so these are the
+    differences with lo < x_i - y_j <= hi.
+    """
     counts = stops - starts
     total = int(counts.sum())
     offsets = np.repeat(np.cumsum(counts) - counts, counts)
     columns = np.arange(total) - offsets + np.repeat(starts, counts)
     differences = np.repeat(x, counts) - y[columns]
-    return float(np.partition(differences, rank - 1)[rank - 1])
+    positions = [r - 1 for r in ranks]
+    ordered = np.partition(differences, positions)
+    return [float(ordered[p]) for p in positions]
 
 
 # Scoring ------------------------------------------------------------------------

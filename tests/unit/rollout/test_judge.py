@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from releasegate.model.rollout import Direction
 from releasegate.rollout.judge import (
@@ -26,8 +27,6 @@ def _normal(mean: float, sd: float, n: int, seed: int) -> np.ndarray:
 
 def _brute_force(x: np.ndarray, y: np.ndarray, level: float) -> tuple[float, float, float]:
     """Order statistics of all pairwise differences, computed the slow way."""
-    from scipy import stats
-
     differences = np.sort((x[:, None] - y[None, :]).ravel())
     m, n = x.size, y.size
     pooled = np.concatenate([x, y])
@@ -39,24 +38,39 @@ def _brute_force(x: np.ndarray, y: np.ndarray, level: float) -> tuple[float, flo
 
 
 @pytest.mark.parametrize(
-    ("m", "n", "seed", "integers"),
-    [(300, 250, 1, False), (41, 57, 2, False), (200, 180, 3, True), (5, 7, 4, False)],
+    ("m", "n", "seed", "kind"),
+    [
+        (300, 250, 1, "normal"),
+        (41, 57, 2, "normal"),
+        (200, 180, 3, "integers"),
+        (5, 7, 4, "normal"),
+        (1500, 1200, 5, "exponential"),
+        (2000, 2000, 6, "few values"),
+    ],
 )
-def test_shift_interval_matches_brute_force(m, n, seed, integers):
+def test_shift_interval_matches_brute_force(m, n, seed, kind):
     rng = np.random.default_rng(seed)
-    if integers:
+    if kind == "integers":
         x = np.sort(rng.integers(0, 5, m).astype(float))
         y = np.sort(rng.integers(0, 5, n).astype(float))
+    elif kind == "exponential":
+        x = np.sort(rng.exponential(3.0, m))
+        y = np.sort(rng.exponential(2.0, n))
+    elif kind == "few values":
+        x = np.sort(rng.integers(0, 3, m).astype(float))
+        y = np.sort(rng.integers(1, 3, n).astype(float))
     else:
         x = np.sort(rng.normal(10, 2, m))
         y = np.sort(rng.normal(9, 2, n))
 
-    shift, lower, upper = shift_interval(x, y, 0.98)
+    shift, lower, upper, p_value = shift_interval(x, y, 0.98)
 
     expected_shift, expected_lower, expected_upper = _brute_force(x, y, 0.98)
     assert shift == pytest.approx(expected_shift)
     assert lower == pytest.approx(expected_lower)
     assert upper == pytest.approx(expected_upper)
+    expected = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic").pvalue
+    assert p_value == pytest.approx(expected, rel=1e-9)
 
 
 def test_known_increase_is_high():
