@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from support import JUNIT_PASS, SARIF_CLEAN, approve_all, attach, create
 
@@ -75,6 +76,17 @@ def test_healthy_rollout_promotes_through_regions(ws):
     ]
     _shown, release_body = ws.json("release", "show", release)
     assert release_body["status"] == "deployed"
+    # Each environment's gate saw the same digest succeed in the environment before it.
+    connection = sqlite3.connect(ws.root / ".releasegate" / "releasegate.db")
+    try:
+        row = connection.execute(
+            "select decision_json from decisions where environment = 'production' "
+            "order by evaluated_at desc limit 1"
+        ).fetchone()
+    finally:
+        connection.close()
+    results = {r["control_id"]: r["outcome"] for r in json.loads(row[0])["results"]}
+    assert results["CHG-3"] == "pass"
 
 
 def test_degraded_business_indicator_rolls_back(ws):

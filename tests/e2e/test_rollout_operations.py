@@ -318,6 +318,11 @@ def test_production_gate_reads_plan_and_telemetry(ws):
         {"name": "http-error-rate", "returns_data": True},
         {"name": "settlement-completion-rate", "returns_data": True},
     ]
+    deployments = evidence["deployments"]
+    assert [(d["environment"], d["status"], d["triggered_by"]) for d in deployments] == [
+        ("production", "succeeded", "pipeline")
+    ]
+    assert deployments[0]["artifacts"][0]["digest"].startswith("sha256:")
     results = {r["control_id"]: r for r in decision["results"]}
     assert results["RES-3"]["outcome"] == "pass"
 

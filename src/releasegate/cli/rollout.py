@@ -229,6 +229,23 @@ def rollout_start(
     raise typer.Exit(_EXIT.get(status["status"], 0))
 
 
+def _latest_values(status: dict[str, Any]) -> str:
+    """Return the indicator values of the latest measured health step, one per line."""
+    measured = [
+        s
+        for s in status["steps"]
+        if s["kind"] == "health" and (s.get("result") or {}).get("measurements")
+    ]
+    if not measured:
+        return ""
+    lines = []
+    for measurement in measured[-1]["result"]["measurements"]:
+        value = measurement.get("canary_mean", measurement.get("score"))
+        shown = f"{value:.4g}" if isinstance(value, (int, float)) else "-"
+        lines.append(f"\n  {measurement['indicator']} = {shown} ({measurement['outcome']})")
+    return "".join(lines)
+
+
 def _watch(application: Any, rollout_id: str, output: OutputFormat) -> dict[str, Any]:
     from rich.live import Live
 
@@ -253,7 +270,10 @@ def _watch(application: Any, rollout_id: str, output: OutputFormat) -> dict[str,
                     + (f" {current['weight']}%" if current["weight"] is not None else "")
                 )
             )
-            live.update(f"{status['status']}: {done}/{len(status['steps'])} steps{where}")
+            live.update(
+                f"{status['status']}: {done}/{len(status['steps'])} steps{where}"
+                + _latest_values(status)
+            )
 
         run_controller(application, rollout_id=rollout_id, progress=show)
     return rollout_status(application, rollout_id)
