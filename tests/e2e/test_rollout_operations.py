@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import yaml
 from support import JUNIT_PASS, SARIF_CLEAN, approve_all, attach, create
@@ -348,3 +349,58 @@ def test_second_rollout_of_release_conflicts(ws):
 
     assert result.exit_code == 2
     assert "already has rollout" in result.output
+
+
+def test_interrupted_command_step_pauses_instead_of_repeating(ws):
+    import time
+
+    from releasegate.service.app import Application
+    from releasegate.service.rollouts import claim_next, run_controller, run_step
+    from releasegate.settings import load_settings
+
+    release = _release(ws)
+    calls = ws.root / "calls.txt"
+    command = f"{sys.executable} -c \"open({str(calls)!r}, 'a').write('x')\""
+    result, status = ws.json(
+        "rollout",
+        "start",
+        release,
+        "--metrics",
+        _metrics(ws),
+        "--target",
+        "command",
+        "--target-command",
+        command,
+        "--time-scale",
+        "0",
+        "--lease-seconds",
+        "1",
+        "--from",
+        "production",
+    )
+    assert result.exit_code == 0, result.output
+    app = Application(load_settings(home=ws.root, environ={}))
+
+    # 1. A controller claims steps and dies holding the first deploy step.
+    while True:
+        claim = claim_next(app, "doomed", rollout_id=status["id"])
+        assert claim is not None
+        if claim.kind == "deploy":
+            break
+        run_step(app, claim, "doomed")
+    time.sleep(1.2)
+
+    # 2. The next controller cannot tell whether the command ran, so it pauses.
+    run_controller(app, rollout_id=status["id"])
+    _, paused = ws.json("rollout", "status", status["id"])
+    assert paused["status"] == "paused"
+    assert "cannot report whether it took effect" in paused["reason"]
+    assert not calls.exists()
+
+    # 3. A person confirms the deploy happened; the rollout continues without running it.
+    assert ws.run("rollout", "promote", status["id"], "--as", "erin").exit_code == 0
+    run_controller(app, rollout_id=status["id"])
+    app.close()
+    _, final = ws.json("rollout", "status", status["id"])
+    assert final["status"] == "succeeded"
+    assert calls.read_text() == "x" * 5  # six deploy steps, the first confirmed by a person

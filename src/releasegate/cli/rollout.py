@@ -339,6 +339,7 @@ def rollout_status_command(
     except ReleasegateError as error:
         main._fail(error, output)
     _report(status, output)
+    raise typer.Exit(_EXIT.get(status["status"], 0))
 
 
 def _operator(

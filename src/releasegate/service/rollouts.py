@@ -619,8 +619,9 @@ def _pause_unknown(app: Application, claim: Claim, owner: str, target: str) -> N
         step = _owned_step(session, claim, owner)
         if rollout is None or step is None:
             return
+        # An expired lease: after 'resume' the step is claimed again and the target asked again.
         step.lease_owner = None
-        step.lease_expires_at = None
+        step.lease_expires_at = now
         _set_rollout_status(
             session,
             rollout,
