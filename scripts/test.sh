@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install releasegate with its test dependencies into .venv and run the whole suite.
-# The suite needs no server yet: the embedded default is SQLite in a temporary folder.
+# The suite starts the servers it needs itself (Prometheus, when installed); the database is SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,7 +1,7 @@
 """Argo Rollouts `web` metric endpoint: the health gate verdict as JSON, as a small ASGI app.
 
 `GET /api/v1/verdict?service=S&environment=E[&region=R][&version=V]` measures
-every gated indicator of the service once, now, and answers 200 with
+every gated indicator of the service once, now, and responds with HTTP 200 and
 
     {"verdict": "pass" | "fail" | "inconclusive" | "error", "service": ...,
      "measured_at": ..., "indicators": [{"indicator", "outcome", "reason", ...}]}
@@ -55,7 +55,7 @@ def verdict_of(measurements: list[Measurement]) -> str:
 
 
 class VerdictApp:
-    """ASGI application that answers Argo's web metric requests."""
+    """ASGI application that serves Argo's web metric requests."""
 
     def __init__(self, app: Application, metrics: dict[str, Any]) -> None:
         self.app = app

@@ -5,7 +5,7 @@ A measurement has one of four outcomes, kept apart on purpose:
 - pass: every judgement set for the indicator holds;
 - fail: a judgement is violated;
 - inconclusive: too few samples, or a relative judgement without a baseline;
-- error: the provider could not answer. An error is never read as pass or
+- error: the provider did not respond or returned an error. An error is never read as pass or
   fail: it is retried after `error_retry_seconds` and, past the
   consecutive error limit, the gate pauses the rollout for a person.
 

@@ -12,9 +12,9 @@ canary (experiment):
 4. When both samples are constant, Gaussian noise with a standard deviation
    of 1e-5 times the value (fixed seed) makes the interval defined.
 5. The shift canary minus baseline is estimated by Hodges-Lehmann (median of
-   all pairwise differences) with a two-sided 98 % confidence interval from
-   the Mann-Whitney statistic (normal approximation with tie and continuity
-   correction); the reported p-value is that of the same approximation.
+   all pairwise differences). Its two-sided 98 % confidence interval comes
+   from the Mann-Whitney statistic (normal approximation with tie and
+   continuity correction), and so does the reported p-value.
 6. The shift is significant when the interval lies outside +-25 % of the
    absolute estimate.
 7. The effect size is the mean ratio canary/baseline or the common-language
@@ -333,9 +333,9 @@ def shift_interval(
     """Return the Hodges-Lehmann shift, its confidence interval and the two-sided p-value.
 
     Both samples must be sorted. The bounds are order statistics of the
-    m x n differences experiment - control: the k-th smallest and the k-th
-    largest, where k inverts the normal approximation of the Mann-Whitney U
-    statistic with the continuity correction of 0.5 and the tie correction
+    m x n differences experiment - control, the k-th smallest and the k-th
+    largest. k inverts the normal approximation of the Mann-Whitney U
+    statistic, with the continuity correction of 0.5 and the tie correction
     of the pooled sample. The p-value is that of the same approximation at a
     shift of 0, as `scipy.stats.mannwhitneyu(method="asymptotic")` computes
     it; U comes from two `searchsorted` counts instead of a ranking.
@@ -414,8 +414,8 @@ class _Bracket:
 
         The count of differences grows almost linearly inside a narrow
         bracket, so interpolating the counts aims each probe close to its
-        target; aiming a quarter of the allowed width outside the group lets
-        both probes close their side in one round.
+        target. Each probe aims a quarter of the allowed width outside the
+        group, so that both sides can close in one round.
         """
         if self.bisect:
             return [(self.lo + self.hi) / 2]
@@ -447,7 +447,7 @@ def _order_statistics(x: Float64Array, y: Float64Array, ranks: list[int]) -> lis
     bracket of values. Each bracket starts from quantiles of the differences
     of a sample of both sorted arrays and narrows by interpolation (bisection
     when that stalls) on exact counts from `searchsorted`, all brackets in one
-    call per round, until it holds few enough differences to materialise.
+    call per round, until it contains few enough differences to materialise.
     """
     pairs = x.size * y.size
     sample_x = x[np.linspace(0, x.size - 1, min(x.size, _BRACKET_SAMPLE)).astype(int)]

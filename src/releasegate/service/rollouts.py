@@ -2,8 +2,9 @@
 
 The controller is a state machine kept in the database. A controller claims
 the next step of a running rollout by setting a lease (owner and expiry) in
-one transaction, carries the step out, then records the result, the step's
-and the rollout's new status and the ledger entry in a second transaction.
+one transaction and then carries the step out. A second transaction records
+the result, the new statuses of the step and the rollout, and the ledger
+entry.
 The rollout row is locked with `SELECT ... FOR UPDATE SKIP LOCKED`, so
 several controllers can share a PostgreSQL database; on SQLite `BEGIN
 IMMEDIATE` serialises the writers.
@@ -1153,10 +1154,11 @@ def rollout_evidence(
 ) -> dict[str, list[dict[str, Any]]]:
     """Return the evidence kinds that rollouts produce, for the gate's policy input.
 
-    `rehearsals`, `dr_tests` and `telemetry` (this release's checks) come
-    from the resilience records; `rollout_plans` from this release's
-    rollouts that reach production; `deployments` from the deploy steps of
-    every rollout of the service, one record per rollout and environment.
+    `rehearsals`, `dr_tests` and `telemetry` (this release's checks only)
+    come from the resilience records. `rollout_plans` come from this
+    release's rollouts that reach production. `deployments` summarise the
+    deploy steps of every rollout of the service, one record per rollout and
+    environment.
     """
     with app.database.transaction() as session:
         records = session.scalars(

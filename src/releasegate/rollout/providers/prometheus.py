@@ -43,7 +43,7 @@ class PrometheusProvider:
             )
         except httpx.HTTPError as exc:
             raise ProviderError(
-                f"Prometheus at {self.url} did not answer the query for {indicator}: {exc}",
+                f"Prometheus at {self.url} did not respond to the query for {indicator}: {exc}",
                 hint="check that the server runs and the URL is right",
             ) from exc
         body = _json(response, self.url, indicator)

@@ -14,7 +14,7 @@ class TargetError(ReleasegateError):
 
 @dataclass(frozen=True)
 class StepAction:
-    """What a target does for one step; `key` is the step id, unique per action."""
+    """The action a target carries out for one step; `key` is the step id, unique per action."""
 
     key: str
     action: str  # deploy, promote or rollback
@@ -50,8 +50,8 @@ class DeployTarget(Protocol):
     def applied(self, action: StepAction) -> bool | None:
         """Report whether `action` (by its key) took effect: None when the target cannot tell.
 
-        A controller that finds a step it claimed earlier still running (it
-        crashed or lost its lease) asks this before it would run the step again.
+        A controller that finds a step still running after its lease expired
+        (because its controller crashed) calls this before it runs the step again.
         """
         ...
 

@@ -3,7 +3,7 @@
 The targets speak the REST API with httpx instead of the official client,
 which would add a large dependency for four request types. The API server
 URL may contain `{region}`, so each production wave reaches its region's
-cluster; the bearer token comes from the environment variable the target
+cluster. The bearer token comes from the environment variable the target
 names and is never stored.
 
 Every action writes the step id into the annotation
@@ -92,12 +92,12 @@ class KubernetesTarget:
             )
         except httpx.HTTPError as exc:
             raise TargetError(
-                f"the Kubernetes API at {url} did not answer: {exc}",
+                f"the Kubernetes API at {url} did not respond: {exc}",
                 hint="check the API server URL and the network path to the cluster",
             ) from exc
         if response.status_code >= 300:
             raise TargetError(
-                f"the Kubernetes API answered HTTP {response.status_code} to {method} {url}: "
+                f"the Kubernetes API returned HTTP {response.status_code} to {method} {url}: "
                 f"{response.text[:500]}",
                 hint="check the object's name and namespace and the token's permissions",
             )

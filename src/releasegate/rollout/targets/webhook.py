@@ -1,4 +1,4 @@
-"""Webhook target: POSTs each step as JSON, signed with HMAC-SHA256; a 2xx answer succeeds.
+"""Webhook target: POSTs each step as JSON, signed with HMAC-SHA256; a 2xx response succeeds.
 
 Headers: `X-Releasegate-Timestamp` (Unix seconds), `X-Releasegate-Signature`
 (`sha256=` and the hex HMAC of `TIMESTAMP.BODY` under the shared secret) and
@@ -56,12 +56,12 @@ class WebhookTarget:
             response = httpx.post(self.url, content=body, headers=headers, timeout=self.timeout)
         except httpx.HTTPError as exc:
             raise TargetError(
-                f"webhook {self.url} did not answer step {action.key}: {exc}",
+                f"webhook {self.url} did not respond to step {action.key}: {exc}",
                 hint="check that the receiver runs and the URL is right",
             ) from exc
         if not 200 <= response.status_code < 300:
             raise TargetError(
-                f"webhook {self.url} answered HTTP {response.status_code} to {action.action} in "
+                f"webhook {self.url} returned HTTP {response.status_code} to {action.action} in "
                 f"{action.environment}: {response.text[:500]}",
                 hint="read the receiver's log for the step id in Idempotency-Key",
             )
