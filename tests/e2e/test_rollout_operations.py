@@ -174,7 +174,7 @@ def test_gate_pending_pauses_rollout(ws):
 
     assert result.exit_code == 3
     assert status["status"] == "paused"
-    assert "the gate answered pending for production" in status["reason"]
+    assert "the gate returned pending for production" in status["reason"]
     assert _journal(ws) == []
     refused = ws.run("rollout", "promote", status["id"], "--as", "erin")
     assert refused.exit_code == 2

@@ -217,7 +217,7 @@ def test_provider_down_is_error():
     )
 
     assert [m.outcome for m in measurements] == [Outcome.ERROR]
-    assert "did not answer" in measurements[0].reason
+    assert "did not respond" in measurements[0].reason
 
 
 def test_several_series_is_provider_error(metrics):

@@ -56,6 +56,13 @@ class IndicatorGate(Frozen):
     group: str | None = Field(
         default=None, description="Judge group; defaults to the indicator kind."
     )
+    group_weight: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="Weight of the judge group in the canary score, in percent. Groups without "
+        "a weight share what the weighted groups leave.",
+    )
     min_samples: int = Field(default=1, ge=1, description="Fewer samples is inconclusive.")
     late_data_minutes: float = Field(
         default=0,

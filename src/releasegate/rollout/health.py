@@ -184,6 +184,16 @@ def measure_indicator(
     return Measurement(indicator.name, outcome, shadow, reason, detail), baseline, canary
 
 
+def group_weights(indicators: Iterable[HealthIndicator]) -> dict[str, float]:
+    """Return the judge group weights that the indicators' gates set."""
+    weights: dict[str, float] = {}
+    for indicator in indicators:
+        gate = indicator.gate
+        if gate is not None and gate.judge and gate.group_weight is not None:
+            weights[gate.group or indicator.kind] = gate.group_weight
+    return weights
+
+
 def judge_config(indicator: HealthIndicator) -> MetricConfig:
     gate = indicator.gate
     assert gate is not None
@@ -237,7 +247,12 @@ def measure_round(
             )
         )
     elif judged:
-        result = score(judged, pass_threshold=pass_score, marginal_threshold=marginal_score)
+        result = score(
+            judged,
+            group_weights=group_weights(indicators),
+            pass_threshold=pass_score,
+            marginal_threshold=marginal_score,
+        )
         outcome = {
             Verdict.PASS: Outcome.PASS,
             Verdict.MARGINAL: Outcome.INCONCLUSIVE,

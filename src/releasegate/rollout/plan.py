@@ -51,6 +51,31 @@ def _weights(params: dict[str, Any]) -> list[int]:
     return list(weights)
 
 
+def _check_group_weights(service: Service) -> None:
+    """Reject judge groups that set two weights, or weights that sum to more than 100."""
+    weights: dict[str, float] = {}
+    for indicator in service.health_indicators:
+        gate = indicator.gate
+        if gate is None or not gate.judge or gate.group_weight is None:
+            continue
+        group = gate.group or indicator.kind
+        if weights.setdefault(group, gate.group_weight) != gate.group_weight:
+            raise InputError(
+                f"judge group {group!r} has the weights {weights[group]:g} and "
+                f"{gate.group_weight:g}",
+                source="catalog",
+                field=f"services.{service.name}.health_indicators.{indicator.name}.gate",
+                hint="give every indicator of a group the same group_weight",
+            )
+    if sum(weights.values()) > 100:
+        raise InputError(
+            f"the judge group weights of {service.name} add up to {sum(weights.values()):g}",
+            source="catalog",
+            field=f"services.{service.name}.health_indicators",
+            hint="make the group_weight values add up to at most 100",
+        )
+
+
 def derive_plan(
     service: Service,
     *,
@@ -89,6 +114,8 @@ def derive_plan(
             field=f"services.{service.name}.health_indicators",
             hint="add a gate (max, min, max_increase, max_decrease or judge) to an indicator",
         )
+
+    _check_group_weights(service)
 
     waves = [
         list(service.regions[i : i + per_wave]) for i in range(0, len(service.regions), per_wave)

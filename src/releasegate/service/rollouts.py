@@ -446,8 +446,8 @@ def _run_gate(app: Application, claim: Claim, owner: str) -> None:
     from releasegate.service.gate import evaluate_gate
 
     rollout, step = _load(app, claim)
-    # A rollout planned for later asks about the calendar at the planned start plus the
-    # time that has passed since the rollout started; everything else is checked now.
+    # A rollout planned for later checks the calendar at the planned start plus the time
+    # that has passed since the rollout started. Everything else is checked now.
     planned = json.loads(rollout.config_json).get("planned_start")
     at = None
     if planned:
@@ -473,7 +473,7 @@ def _run_gate(app: Application, claim: Claim, owner: str) -> None:
             session,
             rollout_row,
             PAUSED,
-            f"the gate answered {decision.outcome.value} for {step_row.environment} "
+            f"the gate returned {decision.outcome.value} for {step_row.environment} "
             f"(decision {decision.id}; controls {', '.join(failing) or 'none'}); "
             "resolve it, then run 'releasegate rollout resume'",
             now,
@@ -589,7 +589,7 @@ def _action(app: Application, rollout: RolloutRow, step: RolloutStepRow) -> Step
 
 
 def _run_action(app: Application, claim: Claim, owner: str) -> None:
-    """Deploy or roll back through the target, at most once per step."""
+    """Deploy or roll back through the target; a reclaimed step runs only if it took no effect."""
     rollout, step = _load(app, claim)
     target = load_target(json.loads(rollout.config_json)["target"])
     action = _action(app, rollout, step)

@@ -178,3 +178,41 @@ def test_provider_error_is_a_releasegate_error():
     error = ProviderError("down", hint="start it")
 
     assert str(error) == "down\n  hint: start it"
+
+
+def test_round_weighs_judge_groups():
+    provider = _provider(
+        errors={
+            "baseline": {"mean": 1.0, "sd": 0.01},
+            "canary": {"mean": 2.0, "sd": 0.01},
+            "samples": 60,
+        },
+        settlement={
+            "baseline": {"mean": 0.99, "sd": 0.001},
+            "canary": {"mean": 0.99, "sd": 0.001},
+            "samples": 60,
+        },
+    )
+    indicators = [
+        HealthIndicator(
+            name="errors",
+            kind="technical",
+            query="e",
+            gate=IndicatorGate(judge=True, group_weight=20),
+        ),
+        HealthIndicator(
+            name="settlement",
+            kind="business",
+            query="s",
+            gate=IndicatorGate(judge=True, group_weight=80),
+        ),
+    ]
+
+    measurements = measure_round(
+        indicators, provider, {}, window_end=NOW, pass_score=95, marginal_score=75
+    )
+
+    score_measurement = measurements[-1]
+    assert score_measurement.detail["score"] == 80.0
+    assert score_measurement.detail["group_scores"] == {"technical": 0.0, "business": 100.0}
+    assert score_measurement.outcome is Outcome.INCONCLUSIVE  # marginal: a person decides

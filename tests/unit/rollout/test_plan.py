@@ -9,7 +9,8 @@ import yaml
 from support import EXAMPLES
 
 from releasegate.errors import InputError, PolicyError
-from releasegate.model.service import Service
+from releasegate.model.rollout import IndicatorGate
+from releasegate.model.service import HealthIndicator, Service
 from releasegate.policy.layers import load_policy_set
 from releasegate.rollout.plan import derive_plan
 
@@ -146,3 +147,27 @@ def test_service_without_gated_indicator_rejected(tmp_path):
 def test_unknown_start_environment_rejected(tmp_path):
     with pytest.raises(InputError, match="'prod' is not in the promotion order"):
         derive_plan(_service(), risk_tier="low", params=_params(tmp_path), start_environment="prod")
+
+
+def test_conflicting_group_weights_rejected(tmp_path):
+    service = _service().model_copy(
+        update={
+            "health_indicators": (
+                HealthIndicator(
+                    name="a",
+                    kind="business",
+                    query="q",
+                    gate=IndicatorGate(judge=True, group="money", group_weight=60),
+                ),
+                HealthIndicator(
+                    name="b",
+                    kind="business",
+                    query="q",
+                    gate=IndicatorGate(judge=True, group="money", group_weight=40),
+                ),
+            )
+        }
+    )
+
+    with pytest.raises(InputError, match="judge group 'money' has the weights 60 and 40"):
+        derive_plan(service, risk_tier="low", params=_params(tmp_path))

@@ -209,7 +209,7 @@ def test_webhook_error_status_fails(server, monkeypatch):
     monkeypatch.setenv("DEPLOY_SECRET", "s3cret")
     server.status = 503
 
-    with pytest.raises(TargetError, match="answered HTTP 503 to deploy in production"):
+    with pytest.raises(TargetError, match="returned HTTP 503 to deploy in production"):
         WebhookTarget(f"{_url(server)}/hook", secret_env="DEPLOY_SECRET").apply(_action())
 
 
@@ -291,7 +291,7 @@ def test_deployment_rejects_canary_weight(server):
 
 
 def test_deployment_missing_object_fails(server):
-    with pytest.raises(TargetError, match="answered HTTP 404"):
+    with pytest.raises(TargetError, match="returned HTTP 404"):
         _kube(server, "kubernetes").apply(_action())
 
 
