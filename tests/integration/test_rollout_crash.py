@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -20,9 +19,7 @@ import sys
 import time
 from collections import Counter
 
-import pytest
 from support import (
-    EXAMPLES,
     JUNIT_PASS,
     MANIFEST,
     SARIF_CLEAN,
@@ -45,15 +42,6 @@ indicators:
     canary: {mean: 0.995, sd: 0.001}
     samples: 40
 """
-
-
-@pytest.fixture
-def ws(tmp_path) -> Workspace:
-    shutil.copy2(EXAMPLES / "catalog.yaml", tmp_path / "catalog.yaml")
-    shutil.copytree(EXAMPLES / "policies", tmp_path / "policies")
-    workspace = Workspace(tmp_path)
-    assert workspace.run("init").exit_code == 0
-    return workspace
 
 
 def _start(ws: Workspace, number: int) -> str:

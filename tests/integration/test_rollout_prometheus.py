@@ -20,7 +20,6 @@ import httpx
 import pytest
 import yaml
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
-from support import EXAMPLES, Workspace
 
 from releasegate.model.rollout import IndicatorGate
 from releasegate.model.service import HealthIndicator
@@ -232,15 +231,6 @@ def test_several_series_is_provider_error(metrics):
             end=datetime.now(UTC),
             step_seconds=1,
         )
-
-
-@pytest.fixture
-def ws(tmp_path) -> Workspace:
-    shutil.copy2(EXAMPLES / "catalog.yaml", tmp_path / "catalog.yaml")
-    shutil.copytree(EXAMPLES / "policies", tmp_path / "policies")
-    workspace = Workspace(tmp_path)
-    assert workspace.run("init").exit_code == 0
-    return workspace
 
 
 def _catalog_with_gauges(ws) -> None:
