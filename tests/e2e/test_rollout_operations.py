@@ -404,3 +404,32 @@ def test_interrupted_command_step_pauses_instead_of_repeating(ws):
     _, final = ws.json("rollout", "status", status["id"])
     assert final["status"] == "succeeded"
     assert calls.read_text() == "x" * 5  # six deploy steps, the first confirmed by a person
+
+
+def test_step_that_cannot_run_pauses_with_reason(ws):
+    release = _release(ws)
+    metrics = _metrics(ws)
+    result, status = ws.json(
+        "rollout",
+        "start",
+        release,
+        "--metrics",
+        metrics,
+        "--time-scale",
+        "0",
+        "--journal",
+        str(ws.root / "journal.jsonl"),
+        "--from",
+        "production",
+    )
+    assert result.exit_code == 0, result.output
+    (ws.root / "metrics.yaml").unlink()
+
+    ran = ws.run("rollout", "run", status["id"])
+
+    assert ran.exit_code == 0, ran.output
+    _, paused = ws.json("rollout", "status", status["id"])
+    assert paused["status"] == "paused"
+    assert "(telemetry) could not run" in paused["reason"]
+    assert "metrics.yaml" in paused["reason"]
+    assert _current(paused)["kind"] == "telemetry"

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from releasegate.clock import rfc3339
-from releasegate.errors import ConflictError, InputError, NotFoundError
+from releasegate.errors import ConflictError, InputError, NotFoundError, ReleasegateError
 from releasegate.model import ReleaseManifest, ReleaseStatus
 from releasegate.model.service import HealthIndicator
 from releasegate.rollout.health import (
@@ -340,7 +340,41 @@ def run_step(app: Application, claim: Claim, owner: str) -> None:
         "rollback": _run_action,
         "health": _run_health,
     }[claim.kind]
-    handler(app, claim, owner)
+    try:
+        handler(app, claim, owner)
+    except ReleasegateError as error:
+        # A step that cannot run (a broken policy, catalog or metrics file) pauses the
+        # rollout with the reason, instead of failing the same way on every claim.
+        log.warning(
+            "step %s of rollout %s failed to run: %s",
+            claim.step_id,
+            claim.rollout_id,
+            error.message,
+        )
+        _pause_failed(app, claim, owner, error)
+
+
+def _pause_failed(app: Application, claim: Claim, owner: str, error: ReleasegateError) -> None:
+    now = app.clock()
+    with app.database.transaction() as session:
+        rollout = session.get(RolloutRow, claim.rollout_id, with_for_update=True)
+        step = _owned_step(session, claim, owner)
+        if rollout is None or step is None:
+            return
+        if step.kind not in ("deploy", "rollback"):
+            step.status = PENDING  # a read-only step simply runs again after resume
+        step.lease_owner = None
+        step.lease_expires_at = now
+        hint = f" ({error.hint})" if error.hint else ""
+        _set_rollout_status(
+            session,
+            rollout,
+            PAUSED,
+            f"step {step.id} ({step.kind}) could not run: {error.message}{hint}; fix it, then "
+            "run 'releasegate rollout resume'",
+            now,
+            step_id=step.id,
+        )
 
 
 def _load(app: Application, claim: Claim) -> tuple[RolloutRow, RolloutStepRow]:
