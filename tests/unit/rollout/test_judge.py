@@ -266,3 +266,25 @@ def test_score_nodata_fail_counts_as_failure():
     ]
 
     assert score(results).score == 50.0
+
+
+def test_judge_import_keeps_rego_time_format():
+    """numpy loaded before regopy made regopy's time.format abort; the package loads regopy first."""
+    import subprocess
+    import sys
+
+    script = (
+        "import releasegate.rollout.judge\n"
+        "from regopy import Interpreter\n"
+        "rego = Interpreter()\n"
+        "rego.add_module('m', 'package m\\nx := time.format([1764583200000000000, \"UTC\", "
+        '"2006-01-02T15:04:05"])\\n\')\n'
+        "print(rego.query('x = data.m.x'))\n"
+    )
+
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert '"x":"2025-12-01T10:00:00"' in completed.stdout
