@@ -269,7 +269,7 @@ def test_score_nodata_fail_counts_as_failure():
 
 
 def test_judge_import_keeps_rego_time_format():
-    """numpy loaded before regopy made regopy's time.format abort; the package loads regopy first."""
+    """regopy aborted in time.format when numpy was loaded first; the package loads regopy first."""
     import subprocess
     import sys
 
