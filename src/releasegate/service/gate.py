@@ -76,7 +76,7 @@ def evaluate_gate(
     6. Store the decision, update the release status and append the ledger
        entry in one transaction.
     """
-    from releasegate.service.rollouts import rollout_evidence
+    from releasegate.service.rollout_evidence import rollout_evidence
 
     env = parse_environment(environment)
 
