@@ -2,6 +2,7 @@
 # Install releasegate with its test dependencies into .venv and run the whole suite.
 # Database tests run on SQLite and on PostgreSQL; the PostgreSQL runs skip with the
 # reason when its binaries are absent (see tests/postgres.py and .ci/run).
+# The rollout tests start Prometheus themselves when it is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -48,7 +48,7 @@ def test_demo_first_decision_reasons(demo_run):
     workdir, _ = demo_run
     db = sqlite3.connect(workdir / ".releasegate" / "releasegate.db")
     first, second = [json.loads(r[0]) for r in db.execute(
-        "select decision_json from decisions order by evaluated_at")]
+        "select decision_json from decisions order by evaluated_at limit 2")]
     db.close()
     results = {r["control_id"]: r for r in first["results"]}
     assert first["outcome"] == "deny"
@@ -78,10 +78,18 @@ def test_demo_ledger_verifies_from_cli(demo_run):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True
+    db = sqlite3.connect(workdir / ".releasegate" / "releasegate.db")
+    types = [r[0] for r in db.execute("select entry_type from ledger_entries order by seq")]
+    db.close()
     # log key, release, 9 evidence (JUnit, SARIF, commit signatures, pull request, secret
     # scan, artifact signature, provenance, 2 synthetic runs), decision, 3 approvals,
-    # exception requested + approved, decision
-    assert report["entries"] == 18
+    # exception requested + approved, decision; the rollouts follow
+    assert types[:18] == [
+        "ledger.key.created", "release.created", *["evidence.added"] * 9,
+        "decision.recorded", "approval.recorded", "approval.recorded", "approval.recorded",
+        "exception.requested", "exception.approved", "decision.recorded",
+    ]
+    assert report["entries"] == len(types)
 
 
 def test_demo_refuses_non_empty_folder(tmp_path):
@@ -97,8 +105,40 @@ def test_demo_decisions_replay_same(demo_run):
     db = sqlite3.connect(workdir / ".releasegate" / "releasegate.db")
     decisions = [r[0] for r in db.execute("select id from decisions order by evaluated_at")]
     db.close()
-    assert len(decisions) == 2
+    # Two gate questions by hand, then one per environment of the two rollouts.
+    assert len(decisions) == 2 + 4 + 4
+    decisions = decisions[:2]
     for decision in decisions:
         result = releasegate("decision", "replay", decision, "--output", "json", cwd=workdir)
         assert result.returncode == 0, result.stdout + result.stderr
         assert json.loads(result.stdout)["same"] is True
+
+
+def test_demo_rolls_out_and_rolls_back(demo_run):
+    workdir, result = demo_run
+    assert "rollout of 2.4.0 succeeded, of 2.4.1 rolled_back" in result.stdout
+    lines = (workdir / "simulator.jsonl").read_text().splitlines()
+    journal = [json.loads(line) for line in lines]
+    first, second = journal[0]["release_id"], journal[-1]["release_id"]
+    promoted = [(e["environment"], e["regions"], e["weight"]) for e in journal
+                if e["release_id"] == first]
+    assert promoted[-6:] == [
+        ("production", ["eu-west-1"], 10), ("production", ["eu-west-1"], 50),
+        ("production", ["eu-west-1"], 100), ("production", ["eu-central-1"], 10),
+        ("production", ["eu-central-1"], 50), ("production", ["eu-central-1"], 100),
+    ]
+    rolled = [(e["action"], e["environment"], e["regions"], e["weight"]) for e in journal
+              if e["release_id"] == second]
+    assert rolled[-2:] == [
+        ("deploy", "production", ["eu-west-1"], 10),
+        ("rollback", "production", ["eu-west-1"], 0),
+    ]
+    db = sqlite3.connect(workdir / ".releasegate" / "releasegate.db")
+    statuses = dict(db.execute("select id, status from releases"))
+    reviews = db.execute(
+        "select release_id, body_json from resilience_records where kind = 'review'").fetchall()
+    db.close()
+    assert statuses[first] == "deployed"
+    assert statuses[second] == "rolled_back"
+    assert [r[0] for r in reviews] == [second]
+    assert "settlement-completion-rate" in json.loads(reviews[0][1])["reason"]

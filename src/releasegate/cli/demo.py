@@ -26,10 +26,34 @@ from releasegate.cli.output import console, styled, table
 from releasegate.errors import ConfigurationError, InputError, ReleasegateError
 
 if TYPE_CHECKING:
+    from releasegate.evidence.interface import VerificationContext
     from releasegate.service.app import Application
 
 DEMO_VERSION = "2.4.0"
+DEGRADED_VERSION = "2.4.1"
 AUTHOR = "alice"
+
+# Synthetic health indicators of the demo's rollouts. The second release
+# lowers the settlement completion rate of its production canary.
+HEALTHY_METRICS = """\
+seed: 11
+indicators:
+  http-error-rate:
+    baseline: {mean: 0.004, sd: 0.001}
+    canary: {mean: 0.004, sd: 0.001}
+    samples: 60
+  settlement-completion-rate:
+    baseline: {mean: 0.995, sd: 0.001}
+    canary: {mean: 0.995, sd: 0.001}
+    samples: 60
+"""
+DEGRADED_METRICS = HEALTHY_METRICS + """\
+    environments:
+      production:
+        baseline: {mean: 0.995, sd: 0.001}
+        canary: {mean: 0.968, sd: 0.003}
+        samples: 60
+"""
 
 
 def _locate_examples(examples: Path | None) -> Path:
@@ -153,6 +177,86 @@ def _next_allowed_start(app: Application, service: str) -> datetime:
             hint="check the freezes and windows in examples/calendars.yaml",
         )
     return planned
+
+
+def _rollout(
+    app: Application, folder: Path, release_id: str, metrics: str, planned: datetime, name: str
+) -> str:
+    """Run a rollout with the simulator target and synthetic metrics; return its status."""
+    from releasegate.cli.rollout import print_status
+    from releasegate.service.rollouts import (
+        RolloutConfig,
+        rollout_status,
+        run_controller,
+        start_rollout,
+    )
+
+    metrics_file = folder / f"metrics-{name}.yaml"
+    metrics_file.write_text(metrics, encoding="utf-8")
+    config = RolloutConfig(
+        target={"kind": "simulator", "journal": str(folder / "simulator.jsonl")},
+        metrics={"kind": "synthetic", "path": str(metrics_file)},
+        time_scale=0.0,
+        planned_start=planned,
+    )
+    started = start_rollout(app, release_id, config=config, started_by="pipeline")
+    console.print(
+        f"rollout {started['id']}: {started['strategy']}, waves "
+        + " then ".join(", ".join(w["regions"]) for w in started["waves"])
+        + " (bake times scaled to zero for the demo)"
+    )
+    run_controller(app, rollout_id=started["id"])
+    status = rollout_status(app, started["id"])
+    print_status(status)
+    return str(status["status"])
+
+
+def _second_release(
+    app: Application,
+    folder: Path,
+    manifest_path: Path,
+    evidence: list[Path],
+    commit: str,
+    context: VerificationContext,
+) -> str:
+    """Create, evidence, approve and waive the second release as for the first."""
+    from releasegate.model import ApprovalDecision
+    from releasegate.service.approvals import record_approval
+    from releasegate.service.evidence import add_evidence
+    from releasegate.service.exceptions import decide_exception, request_exception
+    from releasegate.service.releases import create_release, load_manifest
+
+    second_manifest = folder / "release-2.yaml"
+    second_manifest.write_text(
+        manifest_path.read_text(encoding="utf-8").replace(
+            f'version: "{DEMO_VERSION}"', f'version: "{DEGRADED_VERSION}"'
+        ),
+        encoding="utf-8",
+    )
+    release = create_release(app, load_manifest(second_manifest), source=str(second_manifest))
+    for path in evidence:
+        add_evidence(app, release.id, path, commit=commit, context=context)
+    for approver in ("bob", "dana", "erin"):
+        record_approval(app, release.id, approver=approver, decision=ApprovalDecision.APPROVE)
+    exception = request_exception(
+        app,
+        control_id="VUL-1",
+        requester=AUTHOR,
+        justification="Same MD5 batch key as in the previous release; replacement is planned "
+        "in CHG-20470.",
+        expires_in=timedelta(days=14),
+        release_id=release.id,
+        finding="B324",
+        compensating_controls=(
+            "batch keys are compared server-side with the stored batch content",
+        ),
+    )
+    decide_exception(app, exception.id, approver="farid", approve=True)
+    console.print(
+        f"release [bold]{release.id}[/bold]: payments-api {DEGRADED_VERSION}, evidence, "
+        "three approvals and the VUL-1 exception as before"
+    )
+    return release.id
 
 
 def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
@@ -293,7 +397,16 @@ def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
     second = evaluate_gate(app, release.id, "production", at=planned)
     print_decision(second)
 
-    _step(9, "Verify the ledger and show this release's chain")
+    _step(9, "Roll the release out: environments, then two regions with canary steps")
+    healthy = _rollout(app, folder, release.id, HEALTHY_METRICS, planned, "healthy")
+
+    _step(10, f"A second release, {DEGRADED_VERSION}, whose settlement rate drops in the canary")
+    second_release = _second_release(
+        app, folder, manifest_path, [junit, sarif, *integrity_files], commit, context
+    )
+    degraded = _rollout(app, folder, second_release, DEGRADED_METRICS, planned, "degraded")
+
+    _step(11, "Verify the ledger and show this release's chain")
     report = verify(app)
     if report.ok:
         console.print(
@@ -312,10 +425,16 @@ def run_demo(*, workdir: Path | None, examples: Path | None) -> int:
     )
     app.close()
 
-    expected = first.outcome is DecisionOutcome.DENY and second.outcome is DecisionOutcome.ALLOW
+    expected = (
+        first.outcome is DecisionOutcome.DENY
+        and second.outcome is DecisionOutcome.ALLOW
+        and healthy == "succeeded"
+        and degraded == "rolled_back"
+    )
     console.print()
     console.print(
         f"demo: first decision {styled(first.outcome.value)}, "
-        f"second {styled(second.outcome.value)}; state kept in {folder}"
+        f"second {styled(second.outcome.value)}; rollout of {DEMO_VERSION} {styled(healthy)}, "
+        f"of {DEGRADED_VERSION} {styled(degraded)}; state kept in {folder}"
     )
     return 0 if expected and report.ok else 1

@@ -889,6 +889,12 @@ app.add_typer(review_app, name="review")
 app.add_typer(governance_app, name="governance")
 register_record_commands(release_app, evidence_app)
 
+# rollouts -------------------------------------------------------------------
+
+from releasegate.cli.rollout import rollout_app  # noqa: E402
+
+app.add_typer(rollout_app, name="rollout")
+
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h
 

@@ -121,12 +121,14 @@ class ReleaseManifest(Frozen):
 
 
 class ReleaseStatus(enum.StrEnum):
-    """Status of a release after its latest gate decision."""
+    """Status of a release after its latest gate decision or rollout."""
 
     CREATED = "created"
     PENDING = "pending"
     DENIED = "denied"
     ALLOWED = "allowed"
+    DEPLOYED = "deployed"
+    ROLLED_BACK = "rolled_back"
 
 
 class Release(Frozen):

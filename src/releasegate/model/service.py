@@ -15,6 +15,7 @@ from releasegate.model.common import (
     Identity,
     NonEmpty,
 )
+from releasegate.model.rollout import IndicatorGate
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -59,6 +60,9 @@ class HealthIndicator(Frozen):
     name: NonEmpty
     kind: str = Field(pattern=r"^(technical|business)$")
     query: NonEmpty
+    gate: IndicatorGate | None = Field(
+        default=None, description="How rollout health gates judge this indicator."
+    )
 
 
 class MigrationSettings(Frozen):

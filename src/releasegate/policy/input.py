@@ -82,6 +82,7 @@ def build_input(
     calendar: dict[str, Any] | None = None,
     directory: IdentityDirectory | None = None,
     records: dict[str, list[dict[str, Any]]] | None = None,
+    extra_evidence: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Return the input document; `deployment` and `calendar` come from the calendar facts.
 
@@ -89,6 +90,8 @@ def build_input(
     `directory` resolves identities to people (default: the catalog's members
     only). `records` adds evidence kinds that releasegate records itself, such
     as deployments, compensating_controls and emergency_history.
+    `extra_evidence` adds evidence kinds that come from rollouts (rollout
+    plans, telemetry checks, rehearsals, disaster recovery tests).
     """
     manifest = release.manifest
     if directory is None:
@@ -180,19 +183,27 @@ def build_input(
         },
         "service": None if service is None else service.model_dump(mode="json"),
         "catalog": {"cab_group": catalog.cab_group},
-        "evidence": {
-            "test_reports": test_reports,
-            "scans": scans,
-            "findings": findings,
-            **changes,
-            **integrity_documents(evidence, findings),
-            **(records or {}),
-        },
+        "evidence": _merge_lists(
+            {"test_reports": test_reports, "scans": scans, "findings": findings},
+            changes,
+            integrity_documents(evidence, findings),
+            records or {},
+            extra_evidence or {},
+        ),
         "approvals": approval_docs,
         "exceptions": [_exception_doc(e, catalog, service, directory) for e in exceptions],
         "deployment": deployment,
         "calendar": calendar,
     }
+
+
+def _merge_lists(*parts: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Join evidence lists by kind; two sources of one kind (deployments) add up."""
+    merged: dict[str, list[dict[str, Any]]] = {}
+    for part in parts:
+        for kind, items in part.items():
+            merged.setdefault(kind, []).extend(items)
+    return merged
 
 
 def _approval_docs(

@@ -83,6 +83,8 @@ def evaluate_gate(
     6. Store the decision, update the release status and append the ledger
        entry in one transaction.
     """
+    from releasegate.service.rollout_evidence import rollout_evidence
+
     env = parse_environment(environment)
 
     # 1. Facts about the release, each checked against the ledger entry that recorded it.
@@ -135,6 +137,7 @@ def evaluate_gate(
         calendar=calendar.calendar_document(),
         directory=app.directory,
         records=release_records(app, release),
+        extra_evidence=rollout_evidence(app, release.id, release.manifest.service),
     )
     input_sha256 = app.blobs.put(canonical_json(document))
 

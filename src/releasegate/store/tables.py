@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -246,3 +246,76 @@ class GovernanceProposalRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     approver: Mapped[str | None] = mapped_column(String(200), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+# Rollouts (migration 0004) ------------------------------------------------
+
+
+class RolloutRow(Base):
+    """A rollout of one release: its plan, the controller settings and its status."""
+
+    __tablename__ = "rollouts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id"), index=True)
+    service: Mapped[str] = mapped_column(String(63))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    plan_json: Mapped[str] = mapped_column(Text)
+    config_json: Mapped[str] = mapped_column(Text)
+    rehearsal: Mapped[bool] = mapped_column(Boolean)
+    started_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RolloutStepRow(Base):
+    """One step of a rollout; a controller claims it by setting a lease."""
+
+    __tablename__ = "rollout_steps"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rollout_id: Mapped[str] = mapped_column(ForeignKey("rollouts.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    environment: Mapped[str] = mapped_column(String(32))
+    wave: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    regions_json: Mapped[str] = mapped_column(Text)
+    weight: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    spec_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    lease_owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    not_before: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    result_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class RolloutMeasurementRow(Base):
+    """One measurement of one health indicator during a health gate step."""
+
+    __tablename__ = "rollout_measurements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    step_id: Mapped[str] = mapped_column(ForeignKey("rollout_steps.id"), index=True)
+    indicator: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(16))
+    shadow: Mapped[bool] = mapped_column(Boolean)
+    detail_json: Mapped[str] = mapped_column(Text)
+    measured_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ResilienceRecordRow(Base):
+    """A dated resilience fact: rollback rehearsal, recovery test, telemetry check or review."""
+
+    __tablename__ = "resilience_records"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    service: Mapped[str] = mapped_column(String(63))
+    release_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    environment: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    body_json: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
