@@ -41,11 +41,12 @@ EXIT_OK, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
 
 
 def _settings_app() -> Application:
-    from releasegate.cli.main import _State
+    from releasegate.cli.main import _opened, _State
     from releasegate.service.app import Application
     from releasegate.settings import load_settings
 
-    return Application(load_settings(home=_State.home, overrides=_State.overrides))
+    # Registered so that its database connections close when the command ends.
+    return _opened(Application(load_settings(home=_State.home, overrides=_State.overrides)))
 
 
 def _service(application: Application, name: str | None) -> Service | None:
