@@ -118,11 +118,7 @@ def load_json(data: bytes, *, source: str) -> Any:
             hint="Write the value as a number or a string, because JSON has no NaN or Infinity.",
         ) from None
     except _DuplicateKeyError as error:
-        raise EvidenceError(
-            f"invalid JSON: the key {str(error)!r} appears twice in one object",
-            source=source,
-            hint="Upload the file the scanner wrote, unmodified; a repeated key can hide results.",
-        ) from None
+        raise duplicate_key(str(error), source=source) from None
     except RecursionError:
         raise EvidenceError(
             "invalid JSON: arrays and objects are nested too deeply to read",
@@ -131,11 +127,26 @@ def load_json(data: bytes, *, source: str) -> Any:
         ) from None
     except ValueError as error:
         # For example an integer longer than Python's digit limit.
-        raise EvidenceError(
-            f"invalid JSON: {error}",
-            source=source,
-            hint="Upload the file the scanner wrote, unmodified.",
-        ) from None
+        raise invalid_value(error, source=source) from None
+
+
+def duplicate_key(key: str, *, source: str, field: str | None = None) -> EvidenceError:
+    """Return the error for a key that appears twice in one JSON object."""
+    return EvidenceError(
+        f"invalid JSON: the key {key!r} appears twice in one object",
+        source=source,
+        field=field,
+        hint="Upload the file the scanner wrote, unmodified; a repeated key can hide results.",
+    )
+
+
+def invalid_value(error: ValueError, *, source: str) -> EvidenceError:
+    """Return the error for a JSON value that Python cannot represent."""
+    return EvidenceError(
+        f"invalid JSON: {error}",
+        source=source,
+        hint="Upload the file the scanner wrote, unmodified.",
+    )
 
 
 def json_type(value: Any) -> str:
@@ -177,6 +188,7 @@ class _RunOutcome:
     invocation_flags: list[bool | None] = field(default_factory=list)
     failed_notifications: bool = False
     end_times: list[datetime] = field(default_factory=list)
+    not_findings: dict[str, int] = field(default_factory=dict)
 
 
 class SarifParser:
@@ -290,25 +302,39 @@ class _Reader:
                 'with "version" and "runs".',
             )
         self._check_version(document)
+        runs = self.check_runs(document.get("runs"))
+        outcomes = [
+            _RunReader(self, run, f"runs[{index}]").read() for index, run in enumerate(runs)
+        ]
+        return self.summarize(outcomes)
 
-        if document.get("runs") is None:
+    def check_header(self, document: dict[str, Any]) -> None:
+        """Check the log's top level apart from `runs`: the SARIF version."""
+        self._check_version(document)
+
+    def check_runs(self, runs: Any) -> list[Any]:
+        """Return `runs` as a list; raise when it is missing, not an array or empty."""
+        if runs is None:
             raise self.fail(
                 "runs is missing, so the log contains no scan",
                 "runs",
                 "Upload the SARIF file the scanner wrote for this build.",
             )
-        runs = self.array(document["runs"], "runs")
-        if not runs:
-            raise self.fail(
-                "runs is empty, and a SARIF log with no runs proves nothing about a scan",
-                "runs",
-                "Upload the SARIF file the scanner wrote for this build. A scanner that "
-                "ran writes at least one run.",
-            )
+        listed = self.array(runs, "runs")
+        if not listed:
+            raise self.empty_runs()
+        return listed
 
-        outcomes = [
-            _RunReader(self, run, f"runs[{index}]").read() for index, run in enumerate(runs)
-        ]
+    def empty_runs(self) -> EvidenceError:
+        return self.fail(
+            "runs is empty, and a SARIF log with no runs proves nothing about a scan",
+            "runs",
+            "Upload the SARIF file the scanner wrote for this build. A scanner that "
+            "ran writes at least one run.",
+        )
+
+    def summarize(self, outcomes: Sequence[_RunOutcome]) -> ScanRun:
+        """Return the scan of the whole log from the outcome of each run."""
         tools = tuple(dict.fromkeys(outcome.tool for outcome in outcomes))
         # The scan time is when the last invocation ended (VUL-2 counts age from it).
         end_times = [time for outcome in outcomes for time in outcome.end_times]
@@ -399,36 +425,48 @@ class _RunReader:
         return tuple(rules)
 
     def read(self) -> _RunOutcome:
+        outcome = self.begin(self.run.get("results"))
+        for index, result in enumerate(self.run["results"]):
+            self.add_result(outcome, index, result)
+        return self.finish(outcome)
+
+    def begin(self, results: Any) -> _RunOutcome:
+        """Read the invocations and check `results`, the run's results array (or []).
+
+        A streaming reader passes [] and then each result to `add_result`.
+        """
         outcome = _RunOutcome(tool=self.tool)
         self._read_invocations(outcome)
-
-        if self.run.get("results") is None:
+        if results is None:
             raise self.reader.fail(
                 "results is missing, which in SARIF means the tool did not produce results",
                 f"{self.path}.results",
                 "Rerun the scanner and check that it completed. A scan that found nothing "
                 'writes "results": [].',
             )
-        results = self.reader.array(self.run["results"], f"{self.path}.results")
+        self.reader.array(results, f"{self.path}.results")
+        return outcome
 
-        not_findings: dict[str, int] = {}
-        for index, result in enumerate(results):
-            result_path = f"{self.path}.results[{index}]"
-            data = self.reader.object(result, result_path)
-            kind = self.reader.optional_string(data, "kind", result_path) or "fail"
-            if kind not in KINDS:
-                raise self.reader.fail(
-                    f"unknown kind '{kind}', expected one of {', '.join(KINDS)}",
-                    f"{result_path}.kind",
-                    "Use one of the SARIF 2.1.0 result kinds, or regenerate the file.",
-                )
-            if kind != "fail":
-                not_findings[kind] = not_findings.get(kind, 0) + 1
-                continue
-            outcome.findings.append(self._read_finding(data, result_path))
+    def add_result(self, outcome: _RunOutcome, index: int, result: Any) -> None:
+        """Add the result at `index` of the run's results to `outcome`."""
+        result_path = f"{self.path}.results[{index}]"
+        data = self.reader.object(result, result_path)
+        kind = self.reader.optional_string(data, "kind", result_path) or "fail"
+        if kind not in KINDS:
+            raise self.reader.fail(
+                f"unknown kind '{kind}', expected one of {', '.join(KINDS)}",
+                f"{result_path}.kind",
+                "Use one of the SARIF 2.1.0 result kinds, or regenerate the file.",
+            )
+        if kind != "fail":
+            outcome.not_findings[kind] = outcome.not_findings.get(kind, 0) + 1
+            return
+        outcome.findings.append(self._read_finding(data, result_path))
 
-        if not_findings:
-            counts = ", ".join(f"{kind}: {count}" for kind, count in not_findings.items())
+    def finish(self, outcome: _RunOutcome) -> _RunOutcome:
+        """Warn about the results that were not findings, once the run is read."""
+        if outcome.not_findings:
+            counts = ", ".join(f"{kind}: {count}" for kind, count in outcome.not_findings.items())
             self.reader.warn(
                 f"{self.path} ({self.tool}): results with a kind other than 'fail' are not "
                 f"findings and were skipped ({counts})"
