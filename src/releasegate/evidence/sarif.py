@@ -414,6 +414,8 @@ class _RunReader:
                 )
             )
         self.artifacts = reader.optional_array(self.run, "artifacts", path) or []
+        self.rule_properties: dict[str, list[_Candidate]] = {}
+        self.rule_help: dict[str, list[_Candidate]] = {}
 
     def _read_rules(self, component: dict[str, Any], path: str) -> tuple[_Rule, ...]:
         rules = []
@@ -624,54 +626,65 @@ class _RunReader:
     def _severity_candidates(
         self, result: dict[str, Any], rule: _Rule | None, path: str
     ) -> list[_Candidate]:
+        if rule is None:
+            return self._property_candidates(result, path)
+        # A rule's signals are the same for each of its results, so they are read once,
+        # in the order of the checks: rule properties, result properties, rule help.
+        rule_properties = self.rule_properties.get(rule.path)
+        if rule_properties is None:
+            rule_properties = self._property_candidates(rule.data, rule.path)
+            self.rule_properties[rule.path] = rule_properties
+        result_properties = self._property_candidates(result, path)
+        rule_help = self.rule_help.get(rule.path)
+        if rule_help is None:
+            rule_help = self._help_candidates(rule)
+            self.rule_help[rule.path] = rule_help
+        return [*rule_properties, *result_properties, *rule_help]
+
+    def _property_candidates(self, owner: dict[str, Any], owner_path: str) -> list[_Candidate]:
+        """Return the severity signals in the properties of a rule or a result."""
         candidates: list[_Candidate] = []
-        owners: list[tuple[str, dict[str, Any]]] = []
-        if rule is not None:
-            owners.append((rule.path, rule.data))
-        owners.append((path, result))
-
-        for owner_path, owner in owners:
-            properties = self.reader.optional_object(owner, "properties", owner_path)
-            if properties is None:
-                continue
-            properties_path = f"{owner_path}.properties"
-            score = self._security_severity(properties, properties_path)
-            if score is not None:
-                raw = properties["security-severity"]
-                candidates.append(_Candidate(_band(score), f"security-severity {raw}"))
-            tags = self.reader.optional_array(properties, "tags", properties_path) or []
-            for position, tag in enumerate(tags):
-                if not isinstance(tag, str):
-                    raise self.reader.wrong_type(
-                        tag, f"{properties_path}.tags[{position}]", "a string"
-                    )
-                word = _SEVERITY_WORDS.get(tag.strip().lower())
-                if word is not None:
-                    candidates.append(_Candidate(word, f"tag {tag.strip()}"))
-            named = properties.get("severity")
-            if isinstance(named, str) and named.strip():
-                word = _SEVERITY_WORDS.get(named.strip().lower())
-                if word is not None:
-                    candidates.append(_Candidate(word, f"property severity {named.strip()}"))
-                else:
-                    self.reader.warn(
-                        f"{properties_path}.severity '{named}' is not a known severity "
-                        "and was ignored"
-                    )
-
-        if rule is not None:
-            help_object = self.reader.optional_object(rule.data, "help", rule.path)
-            text = (
-                self.reader.optional_string(help_object, "text", f"{rule.path}.help")
-                if help_object is not None
-                else None
-            )
-            match = _HELP_SEVERITY.search(text or "")
-            if match is not None:
-                word = _SEVERITY_WORDS.get(match.group(1).lower())
-                if word is not None:
-                    candidates.append(_Candidate(word, f"help text 'Severity: {match.group(1)}'"))
+        properties = self.reader.optional_object(owner, "properties", owner_path)
+        if properties is None:
+            return candidates
+        properties_path = f"{owner_path}.properties"
+        score = self._security_severity(properties, properties_path)
+        if score is not None:
+            raw = properties["security-severity"]
+            candidates.append(_Candidate(_band(score), f"security-severity {raw}"))
+        tags = self.reader.optional_array(properties, "tags", properties_path) or []
+        for position, tag in enumerate(tags):
+            if not isinstance(tag, str):
+                raise self.reader.wrong_type(tag, f"{properties_path}.tags[{position}]", "a string")
+            word = _SEVERITY_WORDS.get(tag.strip().lower())
+            if word is not None:
+                candidates.append(_Candidate(word, f"tag {tag.strip()}"))
+        named = properties.get("severity")
+        if isinstance(named, str) and named.strip():
+            word = _SEVERITY_WORDS.get(named.strip().lower())
+            if word is not None:
+                candidates.append(_Candidate(word, f"property severity {named.strip()}"))
+            else:
+                self.reader.warn(
+                    f"{properties_path}.severity '{named}' is not a known severity and was ignored"
+                )
         return candidates
+
+    def _help_candidates(self, rule: _Rule) -> list[_Candidate]:
+        """Return the severity named by a "Severity:" line in the rule's help text, if any."""
+        help_object = self.reader.optional_object(rule.data, "help", rule.path)
+        text = (
+            self.reader.optional_string(help_object, "text", f"{rule.path}.help")
+            if help_object is not None
+            else None
+        )
+        match = _HELP_SEVERITY.search(text or "")
+        if match is None:
+            return []
+        word = _SEVERITY_WORDS.get(match.group(1).lower())
+        if word is None:
+            return []
+        return [_Candidate(word, f"help text 'Severity: {match.group(1)}'")]
 
     def _security_severity(self, properties: dict[str, Any], path: str) -> float | None:
         raw = properties.get("security-severity")

@@ -1,37 +1,35 @@
 """SARIF 2.1.0 logs read as a stream, for logs too large to load into memory.
 
-The reader walks ijson's token stream once. Everything but `runs[].results[]` (the
-log's top level, and each run's tool, rules, artifacts and invocations) is built as
-Python objects. Each result is built alone, turned into a finding by the code the
-in-memory parser uses (`sarif._RunReader`), and then dropped. The facts are therefore
-identical to those of `SarifParser.parse` on the same file, warnings and their order
-included.
+The file is read twice, and ijson (the library that reads JSON incrementally) does
+all the parsing:
 
-A result needs its run's tool, rules, artifacts and invocations, and the log's
-version, before it can be read. Scanners write them first, so one pass suffices.
-When a log puts one of them after the results, the reader goes back to the start
-and reads the file twice: once to collect everything but the results, then once
-more for the results.
+1. The first pass builds the whole log except `runs[].results[]`, whose arrays
+   stay empty while the number of results in each run is counted. Rules make up
+   most of a Trivy log, so only the parts of a rule that the parser reads are built:
+   its id, properties, default configuration and message strings, and of its help
+   text only the first "Severity:" line, which is all the parser looks for there.
+   The other properties (name, descriptions, help in Markdown) become null.
+2. The second pass builds one result at a time in ijson's C backend. Each result
+   is turned into a finding by the code the in-memory parser uses
+   (`sarif._RunReader`), and then dropped.
 
-Checks, compared with the in-memory parser:
+The checks are therefore the in-memory parser's, with the same messages and JSON
+paths, and the facts are identical, warnings included. A key repeated in one object
+is rejected anywhere in the file, because every object is built as a dictionary that
+records a key set twice. Only the order differs when a log has several faults: the
+in-memory parser reports a repeated key before anything else, the streaming reader
+reports one inside a result when it reads that result. Invalid JSON, NaN and Infinity
+are rejected by ijson, which names the byte where reading stopped instead of a line
+and column.
 
-- every property check on the log, runs, tools, rules and results is the same code,
-  with the same messages and JSON paths;
-- a key repeated in one object is rejected anywhere in the file, as in memory, by
-  keeping the set of keys seen for each object that is open;
-- invalid JSON, NaN and Infinity are rejected by ijson's parser, naming the byte
-  where reading stopped instead of a line and column;
-- when several problems exist, the one reported first can differ, because the
-  streaming reader meets them in file order.
-
-ijson (the library that reads JSON incrementally) does the parsing; this module
-only decides which values to build.
+One difference remains: ijson names a value by the dotted path of its keys, so a
+top-level key starting with "runs." or a run key starting with "results." would be
+taken for a result. The streaming reader rejects such keys, which no scanner writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import ijson
@@ -39,44 +37,30 @@ import ijson
 from releasegate.evidence._vuln import compact
 from releasegate.evidence.interface import EvidenceError
 from releasegate.evidence.sarif import (
+    _HELP_SEVERITY,
     _Reader,
-    _RunOutcome,
     _RunReader,
     duplicate_key,
     invalid_value,
 )
 from releasegate.model.evidence import ScanRun
 
-_OPEN = frozenset({"start_map", "start_array"})
-_CLOSE = frozenset({"end_map", "end_array"})
-_EVENT_TYPES = {
-    "start_map": "object",
-    "start_array": "array",
-    "string": "string",
-    "number": "number",
-    "boolean": "boolean",
-    "null": "null",
-}
-# Run properties that a result depends on. Found after the results, they need a second pass.
-_RUN_DEPENDENCIES = frozenset({"tool", "artifacts", "invocations"})
-_STREAMED: list[Any] = []
-"""Placeholder for a results array that is read one result at a time."""
-
-
-def _skip(value: Any) -> None:
-    """Discard a value: the target for one that is read past without being built."""
-
-
-class _OutOfOrder(Exception):
-    """The log puts a property that results depend on after the results."""
-
-
-@dataclass
-class _Headers:
-    """Everything in a log but its results, collected by a first pass."""
-
-    top: dict[str, Any] = field(default_factory=dict)
-    runs: list[Any] = field(default_factory=list)
+_BOM = b"\xef\xbb\xbf"
+_RESULT = "runs.item.results.item"
+_INSIDE_RESULT = _RESULT + "."
+_RUN = "runs.item"
+_STARTS = frozenset({"start_map", "start_array", "string", "number", "boolean", "null"})
+_RULES = frozenset(
+    {"runs.item.tool.driver.rules.item", "runs.item.tool.extensions.item.rules.item"}
+)
+_RULE_HELPS = frozenset(f"{rule}.help" for rule in _RULES)
+_HELP_TEXTS = frozenset(f"{rule}.help.text" for rule in _RULES)
+# The rule properties that the parser reads. The values of the others are not built.
+_RULE_KEYS = frozenset({"id", "properties", "help", "defaultConfiguration", "messageStrings"})
+_INVALID_HINT = (
+    "The file is truncated, is not UTF-8 or is not valid JSON. Check that the scanner "
+    "finished writing it before it was collected, then upload it again."
+)
 
 
 def parse_sarif_stream(stream: BinaryIO, *, source: str) -> ScanRun:
@@ -85,264 +69,169 @@ def parse_sarif_stream(stream: BinaryIO, *, source: str) -> ScanRun:
     Raises EvidenceError for everything `SarifParser.parse` rejects.
     """
     start = stream.tell()
-    try:
-        scan = _LogStream(source, mode="single").read(stream)
-    except _OutOfOrder:
+    duplicates: list[str] = []
+    checked = _checked_dict(duplicates)
+    document, counts = _read_outline(stream, source, checked, duplicates)
+
+    reader = _Reader(source)
+    if not isinstance(document, dict):
+        return reader.read_log(document)
+    reader.check_header(document)
+    runs = reader.check_runs(document.get("runs"))
+
+    results: Iterator[Any] = iter(())
+    if sum(counts):
         stream.seek(start)
-        headers = _LogStream(source, mode="collect").read(stream)
-        if isinstance(headers, ScanRun):
-            return headers
-        stream.seek(start)
-        scan = _LogStream(source, mode="replay", headers=headers).read(stream)
-    assert isinstance(scan, ScanRun)
-    return scan
+        results = _read_results(stream, source, checked, duplicates)
+    outcomes = []
+    for index, run in enumerate(runs):
+        run_reader = _RunReader(reader, run, f"runs[{index}]")
+        outcome = run_reader.begin(run.get("results"))
+        for position in range(counts[index]):
+            before = len(outcome.findings)
+            run_reader.add_result(outcome, position, next(results))
+            if len(outcome.findings) > before:
+                compact(outcome.findings[-1])
+        outcomes.append(run_reader.finish(outcome))
+    return reader.summarize(outcomes)
 
 
-def _events(stream: BinaryIO, source: str) -> Iterator[tuple[str, Any]]:
-    """Yield (event, value) from ijson, rejecting a key repeated in one object."""
+def _checked_dict(duplicates: list[str]) -> type[dict[str, Any]]:
+    """Return a dict type that appends to `duplicates` each key set a second time."""
+
+    class Checked(dict[str, Any]):
+        def __setitem__(self, key: str, value: Any) -> None:
+            if key in self:
+                duplicates.append(key)
+            super().__setitem__(key, value)
+
+    return Checked
+
+
+def _skip_bom(stream: BinaryIO) -> None:
     start = stream.tell()
-    if stream.read(3) != b"\xef\xbb\xbf":
+    if stream.read(len(_BOM)) != _BOM:
         stream.seek(start)
-    keys: list[set[str]] = []
+
+
+def _read_outline(
+    stream: BinaryIO, source: str, checked: type[dict[str, Any]], duplicates: list[str]
+) -> tuple[Any, list[int]]:
+    """Return the log with empty results arrays, and the number of results in each run."""
+    _skip_bom(stream)
+    builder = ijson.ObjectBuilder(map_type=checked)
+    counts: list[int] = []
+    skipped = _Skipped()
+    build = builder.event
+    # Local names keep the loop, which sees every event of the file, fast.
+    in_results = _RESULT
     try:
-        for _prefix, event, value in ijson.parse(stream, use_float=True):
+        for prefix, event, value in ijson.parse(stream, use_float=True):
+            if skipped.active:
+                skipped.event(event, value, duplicates)
+                continue
+            if prefix.startswith(in_results):
+                if prefix == in_results:
+                    if event in _STARTS:
+                        counts[-1] += 1
+                    continue
+                if prefix.startswith(_INSIDE_RESULT):
+                    continue
             if event == "map_key":
-                seen = keys[-1]
-                if value in seen:
-                    raise duplicate_key(value, source=source, field=f"near byte {stream.tell()}")
-                seen.add(value)
-            elif event == "start_map":
-                keys.append(set())
-            elif event == "end_map":
-                keys.pop()
-            yield event, value
+                _reject_ambiguous_key(prefix, value, source)
+                build(event, value)
+                if (prefix in _RULES and value not in _RULE_KEYS) or (
+                    prefix in _RULE_HELPS and value == "markdown"
+                ):
+                    # The key stays, so that a repeated one is still found.
+                    build("null", None)
+                    skipped.start()
+            else:
+                if prefix == _RUN and event in _STARTS:
+                    counts.append(0)
+                elif event == "string" and prefix in _HELP_TEXTS:
+                    value = _severity_line(value)
+                build(event, value)
+            if duplicates:
+                raise duplicate_key(duplicates[0], source=source, field=_near(stream))
     except ijson.JSONError as error:
         raise EvidenceError(
-            f"invalid JSON: {error}",
-            source=source,
-            field=f"near byte {stream.tell()}",
-            hint="The file is truncated, is not UTF-8 or is not valid JSON. Check that the "
-            "scanner finished writing it before it was collected, then upload it again.",
+            f"invalid JSON: {error}", source=source, field=_near(stream), hint=_INVALID_HINT
         ) from None
     except ValueError as error:
         # For example an integer longer than Python's digit limit.
         raise invalid_value(error, source=source) from None
+    return builder.value, counts
 
 
-class _LogStream:
-    """One pass over a log, in one of three modes.
+class _Skipped:
+    """A value read past without being built, whose objects are still checked for
+    repeated keys."""
 
-    "single" reads results as they come, and raises _OutOfOrder when a property they
-    depend on comes after them. "collect" skips results and returns the _Headers.
-    "replay" takes the run headers from `headers` and reads only the results.
-    """
-
-    def __init__(self, source: str, *, mode: str, headers: _Headers | None = None) -> None:
-        self.reader = _Reader(source)
-        self.mode = mode
-        self.headers = headers
-        self.top: dict[str, Any] = {}
-        self.runs_streamed = False
-        self.collected: list[Any] = []
-        self.outcomes: list[_RunOutcome] = []
-        self.run_index = -1
-        self.run: dict[str, Any] = {}
-        self.run_reader: _RunReader | None = None
-        self.outcome: _RunOutcome | None = None
-        self.result_index = 0
-        # The value being built and where it goes when complete.
-        self.builder: ijson.ObjectBuilder | None = None
+    def __init__(self) -> None:
+        self.active = False
         self.depth = 0
-        self.target: Callable[[Any], None] | None = None
-        self.skipping = False
-        # Target for the value that starts with the next event (_skip discards it).
-        self.deferred: Callable[[Any], None] | None = None
+        self.keys: list[set[str]] = []
 
-    def read(self, stream: BinaryIO) -> ScanRun | _Headers:
-        state = "top"
-        key = ""
-        for event, value in _events(stream, self.reader.source):
-            if self.builder is not None or self.skipping:
-                self._feed(event, value)
-                continue
-            if self.deferred is not None:
-                target, self.deferred = self.deferred, None
-                if target is _skip:
-                    self._skip(event)
-                else:
-                    self._begin(event, value, target)
-                continue
+    def start(self) -> None:
+        self.active = True
+        self.depth = 0
 
-            if state == "top":
-                if event != "start_map":
-                    raise self.reader.fail(
-                        f"a SARIF log must be a JSON object, found {_EVENT_TYPES[event]}",
-                        None,
-                        "Upload the SARIF file the scanner wrote. Its top level is an object "
-                        'with "version" and "runs".',
-                    )
-                state = "top keys"
-            elif state == "top keys":
-                if event == "end_map":
-                    state = "end"
-                elif value == "runs":
-                    state = "runs value"
-                else:
-                    key = value
-                    self._build(self.top.__setitem__, key)
-            elif state == "runs value":
-                if event == "start_array":
-                    self._start_runs()
-                    state = "runs"
-                else:
-                    state = "top keys"
-                    self._begin(event, value, lambda runs: self.top.__setitem__("runs", runs))
-            elif state == "runs":
-                if event == "end_array":
-                    state = "top keys"
-                elif event == "start_map":
-                    self._start_run()
-                    state = "run keys"
-                else:
-                    self._start_run()
-                    self._begin(event, value, self._end_run)
-            elif state == "run keys":
-                if event == "end_map":
-                    self._end_run(self.run)
-                    state = "runs"
-                elif value == "results":
-                    state = "results value"
-                else:
-                    self._run_key(value)
-            elif state == "results value":
-                if event == "start_array":
-                    self._start_results()
-                    state = "results"
-                else:
-                    state = "run keys"
-                    self._begin(event, value, self._store_results)
-            elif state == "results":
-                if event == "end_array":
-                    state = "run keys"
-                elif self.mode == "collect":
-                    self._skip(event)
-                else:
-                    self._begin(event, value, self._add_result)
-
-        if self.mode == "collect":
-            if not self.runs_streamed:
-                return self.reader.read_log(self.top)
-            return _Headers(top=self.top, runs=self.collected)
-        if not self.runs_streamed:
-            return self.reader.read_log(self.top)
-        if not self.outcomes:
-            raise self.reader.empty_runs()
-        return self.reader.summarize(self.outcomes)
-
-    # Building values
-
-    def _build(self, store: Callable[[str, Any], None], key: str) -> None:
-        """Build the value that starts with the next event and store it under `key`."""
-        self.deferred = lambda value: store(key, value)
-
-    def _begin(self, event: str, value: Any, target: Callable[[Any], None]) -> None:
-        """Build the value that starts with this event and pass it to `target`."""
-        if event in _OPEN:
-            self.builder = ijson.ObjectBuilder()
-            self.builder.event(event, value)
-            self.depth = 1
-            self.target = target
-        else:
-            target(value)
-
-    def _skip(self, event: str) -> None:
-        if event in _OPEN:
-            self.skipping = True
-            self.depth = 1
-
-    def _feed(self, event: str, value: Any) -> None:
-        if self.skipping:
-            if event in _OPEN:
-                self.depth += 1
-            elif event in _CLOSE:
-                self.depth -= 1
-            if self.depth == 0:
-                self.skipping = False
+    def event(self, event: str, value: Any, duplicates: list[str]) -> None:
+        if event == "map_key":
+            if value in self.keys[-1]:
+                duplicates.append(value)
+            self.keys[-1].add(value)
             return
-        assert self.builder is not None and self.target is not None
-        self.builder.event(event, value)
-        if event in _OPEN:
+        if event == "start_map":
+            self.keys.append(set())
             self.depth += 1
-        elif event in _CLOSE:
+        elif event == "start_array":
+            self.depth += 1
+        elif event == "end_map":
+            self.keys.pop()
+            self.depth -= 1
+        elif event == "end_array":
             self.depth -= 1
         if self.depth == 0:
-            target, built = self.target, self.builder.value
-            self.builder = None
-            self.target = None
-            target(built)
+            self.active = False
 
-    # The log's structure
 
-    def _store_results(self, results: Any) -> None:
-        self.run["results"] = results
+def _read_results(
+    stream: BinaryIO, source: str, checked: type[dict[str, Any]], duplicates: list[str]
+) -> Iterator[Any]:
+    """Yield each result of every run in file order, built one at a time."""
+    _skip_bom(stream)
+    try:
+        for result in ijson.items(stream, _RESULT, map_type=checked, use_float=True):
+            if duplicates:
+                raise duplicate_key(duplicates[0], source=source, field=_near(stream))
+            yield result
+    except ijson.JSONError as error:
+        # The first pass read the same bytes, so only a file changed meanwhile gets here.
+        raise EvidenceError(
+            f"invalid JSON: {error}", source=source, field=_near(stream), hint=_INVALID_HINT
+        ) from None
 
-    def _start_runs(self) -> None:
-        self.runs_streamed = True
-        if self.mode == "collect":
-            return
-        top = self.headers.top if self.headers is not None else self.top
-        if self.mode == "single" and "version" not in top:
-            raise _OutOfOrder
-        self.reader.check_header(top)
 
-    def _start_run(self) -> None:
-        self.run_index += 1
-        self.run = {}
-        self.run_reader = None
-        self.outcome = None
-        self.result_index = 0
+def _near(stream: BinaryIO) -> str:
+    return f"near byte {stream.tell()}"
 
-    def _run_key(self, key: str) -> None:
-        if self.mode == "replay":
-            self._skip_next()
-            return
-        if self.mode == "single" and self.outcome is not None and key in _RUN_DEPENDENCIES:
-            raise _OutOfOrder
-        self._build(self.run.__setitem__, key)
 
-    def _skip_next(self) -> None:
-        self.deferred = _skip
+def _reject_ambiguous_key(prefix: str, key: str, source: str) -> None:
+    if "." in key and (
+        (prefix == "" and key.startswith("runs."))
+        or (prefix == _RUN and key.startswith("results."))
+    ):
+        raise EvidenceError(
+            f"the key {key!r} cannot be told apart from a result when the log is read as a stream",
+            source=source,
+            field=prefix or None,
+            hint="Remove or rename the key, or split the log so that it is at most 16 MiB.",
+        )
 
-    def _start_results(self) -> None:
-        if self.mode == "collect":
-            self.run["results"] = _STREAMED
-            return
-        header = self._header()
-        if self.mode == "single" and "tool" not in header:
-            raise _OutOfOrder
-        self.run_reader = _RunReader(self.reader, header, f"runs[{self.run_index}]")
-        self.outcome = self.run_reader.begin(_STREAMED)
 
-    def _header(self) -> Any:
-        if self.headers is not None:
-            return self.headers.runs[self.run_index]
-        return self.run
-
-    def _add_result(self, result: Any) -> None:
-        assert self.run_reader is not None and self.outcome is not None
-        before = len(self.outcome.findings)
-        self.run_reader.add_result(self.outcome, self.result_index, result)
-        if len(self.outcome.findings) > before:
-            compact(self.outcome.findings[-1])
-        self.result_index += 1
-
-    def _end_run(self, run: Any) -> None:
-        if self.mode == "collect":
-            self.collected.append(run)
-            return
-        if self.run_reader is not None and self.outcome is not None:
-            self.outcomes.append(self.run_reader.finish(self.outcome))
-            return
-        # No results array in this run: read it in memory, which reports why.
-        header = self._header() if self.mode == "replay" else run
-        self.outcomes.append(_RunReader(self.reader, header, f"runs[{self.run_index}]").read())
+def _severity_line(text: str) -> str:
+    """Return the part of a rule's help text that the parser reads: its first "Severity:" line."""
+    match = _HELP_SEVERITY.search(text)
+    return match.group(0) if match else ""

@@ -57,7 +57,7 @@ def test_corpus_logs_give_identical_facts(path: Path | None) -> None:
     expected = in_memory(data)
     assert expected.findings, "every corpus log has findings"
     assert streamed(data) == expected
-    # Results before the tool and runs before the version take the two-pass route.
+    # The outline pass must find the tool and version after the results too.
     document = json.loads(data)
     assert streamed(json.dumps(reordered(document)).encode()) == expected
 
@@ -200,7 +200,7 @@ def test_generated_log_every_feature() -> None:
     )
 
 
-def test_late_invocations_read_second_pass() -> None:
+def test_late_invocations_still_read() -> None:
     document = generated_log(7)
     run = document["runs"][0]
     invocations = run.pop("invocations")
@@ -344,20 +344,34 @@ def test_large_gitleaks_sarif_is_secret_scan(tmp_path: Path) -> None:
     assert len(facts.findings) == count
 
 
-def test_second_pass_only_when_results_come_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    from releasegate.evidence import sarif_stream
+def test_key_like_a_result_path_rejected() -> None:
+    document = generated_log(1)
+    document["runs"][0]["results.item"] = [{"ruleId": "R"}]
+    message, field = error_of(streamed, json.dumps(document).encode())
+    assert message.startswith("the key 'results.item' cannot be told apart from a result")
+    assert field == "runs.item"
 
-    modes: list[str] = []
-    original = sarif_stream._LogStream.__init__
 
-    def spy(self: Any, source: str, *, mode: str, headers: Any = None) -> None:
-        modes.append(mode)
-        original(self, source, mode=mode, headers=headers)
-
-    monkeypatch.setattr(sarif_stream._LogStream, "__init__", spy)
+def test_unread_rule_parts_change_nothing() -> None:
     document = generated_log(7)
-    streamed(json.dumps(document).encode())
-    assert modes == ["single"]
-    modes.clear()
-    streamed(json.dumps(reordered(document)).encode())
-    assert modes == ["single", "collect", "replay"]
+    rule = document["runs"][0]["tool"]["driver"]["rules"][1]
+    rule["fullDescription"] = {"text": "long text", "markdown": "**long**"}
+    rule["help"] = {
+        "text": "Vulnerability SQLI\n\n  Severity: CRITICAL \nSeverity: LOW\nLink: x",
+        "markdown": "Severity: LOW",
+    }
+    scan = streamed(json.dumps(document).encode())
+    assert scan == in_memory(json.dumps(document).encode())
+    sqli = next(finding for finding in scan.findings if finding.rule_id == "SQLI")
+    assert sqli.severity is Severity.CRITICAL
+    assert sqli.message == "tainted input reaches 1"
+
+
+def test_duplicate_key_in_unread_rule_part_rejected() -> None:
+    data = json.dumps(generated_log(3)).encode()
+    duplicated = data.replace(
+        b'"id": "STYLE",', b'"id": "STYLE", "fullDescription": {"text": "a", "text": "b"},'
+    )
+    assert duplicated != data
+    message, _ = error_of(streamed, duplicated)
+    assert message.startswith("invalid JSON: the key 'text' appears twice in one object\n")
