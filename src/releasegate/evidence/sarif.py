@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -534,6 +535,8 @@ class _RunReader:
         severity, severity_source = _choose_severity(
             self._severity_candidates(result, rule, path), level, level_origin
         )
+        # Results of one rule share their severity source, so one copy of it is kept.
+        severity_source = sys.intern(severity_source)
         message = self._message_text(result, path, rule)
         location, line = self._location(result, path)
         return Finding(

@@ -5,10 +5,10 @@ all the parsing:
 
 1. The first pass builds the whole log except `runs[].results[]`, whose arrays
    stay empty while the number of results in each run is counted. Rules make up
-   most of a Trivy log, so only the parts of a rule that the parser reads are built:
-   its id, properties, default configuration and message strings, and of its help
-   text only the first "Severity:" line, which is all the parser looks for there.
-   The other properties (name, descriptions, help in Markdown) become null.
+   most of a Trivy log, so only the parts of a rule that the parser reads are built.
+   Those are its id, properties, default configuration and message strings, and the
+   first "Severity:" line of its help text, the only part of the help that the parser
+   reads. The other properties (name, descriptions, help in Markdown) become null.
 2. The second pass builds one result at a time in ijson's C backend. Each result
    is turned into a finding by the code the in-memory parser uses
    (`sarif._RunReader`), and then dropped.
@@ -30,6 +30,7 @@ taken for a result. The streaming reader rejects such keys, which no scanner wri
 from __future__ import annotations
 
 from collections.abc import Iterator
+from sys import intern
 from typing import Any, BinaryIO
 
 import ijson
@@ -46,6 +47,9 @@ from releasegate.evidence.sarif import (
 from releasegate.model.evidence import ScanRun
 
 _BOM = b"\xef\xbb\xbf"
+# Strings of the outline up to this length are shared, because levels, tags and
+# severity words repeat in every rule.
+_SHARED_LENGTH = 24
 _RESULT = "runs.item.results.item"
 _INSIDE_RESULT = _RESULT + "."
 _RUN = "runs.item"
@@ -123,7 +127,7 @@ def _read_outline(
     counts: list[int] = []
     skipped = _Skipped()
     build = builder.event
-    # Local names keep the loop, which sees every event of the file, fast.
+    # The loop handles every event of the file, so it reads constants from local names.
     in_results = _RESULT
     try:
         for prefix, event, value in ijson.parse(stream, use_float=True):
@@ -139,6 +143,8 @@ def _read_outline(
                     continue
             if event == "map_key":
                 _reject_ambiguous_key(prefix, value, source)
+                # Each rule repeats the same keys; one shared copy saves about 1 kB a rule.
+                value = intern(value)
                 build(event, value)
                 if (prefix in _RULES and value not in _RULE_KEYS) or (
                     prefix in _RULE_HELPS and value == "markdown"
@@ -149,8 +155,11 @@ def _read_outline(
             else:
                 if prefix == _RUN and event in _STARTS:
                     counts.append(0)
-                elif event == "string" and prefix in _HELP_TEXTS:
-                    value = _severity_line(value)
+                elif event == "string":
+                    if prefix in _HELP_TEXTS:
+                        value = intern(_severity_line(value))
+                    elif len(value) <= _SHARED_LENGTH:
+                        value = intern(value)
                 build(event, value)
             if duplicates:
                 raise duplicate_key(duplicates[0], source=source, field=_near(stream))
@@ -224,7 +233,8 @@ def _reject_ambiguous_key(prefix: str, key: str, source: str) -> None:
         or (prefix == _RUN and key.startswith("results."))
     ):
         raise EvidenceError(
-            f"the key {key!r} cannot be told apart from a result when the log is read as a stream",
+            f"ambiguous key {key!r}: when the log is read as a stream, its values would be "
+            "read as results",
             source=source,
             field=prefix or None,
             hint="Remove or rename the key, or split the log so that it is at most 16 MiB.",

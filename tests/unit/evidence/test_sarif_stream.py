@@ -348,7 +348,7 @@ def test_key_like_a_result_path_rejected() -> None:
     document = generated_log(1)
     document["runs"][0]["results.item"] = [{"ruleId": "R"}]
     message, field = error_of(streamed, json.dumps(document).encode())
-    assert message.startswith("the key 'results.item' cannot be told apart from a result")
+    assert message.startswith("ambiguous key 'results.item': when the log is read as a stream")
     assert field == "runs.item"
 
 
