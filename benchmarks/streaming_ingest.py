@@ -1,11 +1,12 @@
 """Streaming ingest of large Trivy JSON and SARIF reports against a `json.load` baseline.
 
 A Trivy schema 2 report of about 100 MB is generated (one image target, vulnerabilities
-with realistic titles, descriptions, references and CVSS blocks), and a SARIF 2.1.0
-log of about 100 MB shaped like Trivy's SARIF output (one rule per CVE with its
-description and help as text and Markdown, two results per rule, each with a message,
-a location and a fingerprint; as in Trivy's output, rules are most of the bytes). Each series runs in its own child process, so that its peak resident
-set size (ru_maxrss) is its own. For the Trivy report:
+with realistic titles, descriptions, references and CVSS blocks). So is a SARIF 2.1.0
+log of about 100 MB shaped like Trivy's SARIF output: one rule per CVE with its
+description and help as text and Markdown, and two results per rule, each with a
+message, a location and a fingerprint. As in Trivy's output, rules are most of the
+bytes. Each series runs in its own child process, so that its peak resident set size
+(ru_maxrss) is its own. For the Trivy report:
 
 1. streaming: `TrivyParser.parse_stream` on the open file, which walks the token
    stream with ijson in chunks and keeps only the normalized findings;
@@ -134,7 +135,7 @@ def sarif_result(rule: int, copy: int) -> dict:
 
 def generate_sarif(path: Path, megabytes: int) -> int:
     """Write a SARIF log of about `megabytes` MB; return the number of results."""
-    # One rule is about 3 kB and its two results about 1.4 kB together.
+    # One rule is about 3.3 kB and its two results about 1.2 kB together.
     rules = megabytes * 1_000_000 // 4_460
     with path.open("w", encoding="utf-8") as out:
         out.write('{"version": "2.1.0", "$schema": "https://json.schemastore.org/'
@@ -248,7 +249,7 @@ def main() -> None:
     parser.add_argument("--megabytes", type=int, default=100)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--report", choices=("trivy", "sarif"), action="append",
-                        help="the report(s) to measure (default: both)")
+                        help="a report to measure, repeatable (default: both)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

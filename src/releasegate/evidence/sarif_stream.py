@@ -61,6 +61,7 @@ _RULE_HELPS = frozenset(f"{rule}.help" for rule in _RULES)
 _HELP_TEXTS = frozenset(f"{rule}.help.text" for rule in _RULES)
 # The rule properties that the parser reads. The values of the others are not built.
 _RULE_KEYS = frozenset({"id", "properties", "help", "defaultConfiguration", "messageStrings"})
+_MISSING = object()
 _INVALID_HINT = (
     "The file is truncated, is not UTF-8 or is not valid JSON. Check that the scanner "
     "finished writing it before it was collected, then upload it again."
@@ -92,8 +93,16 @@ def parse_sarif_stream(stream: BinaryIO, *, source: str) -> ScanRun:
         run_reader = _RunReader(reader, run, f"runs[{index}]")
         outcome = run_reader.begin(run.get("results"))
         for position in range(counts[index]):
+            result = next(results, _MISSING)
+            if result is _MISSING:
+                raise EvidenceError(
+                    "the file changed while it was read: it has fewer results than before",
+                    source=source,
+                    field=f"runs[{index}].results",
+                    hint="Upload the file again once the scanner has finished writing it.",
+                )
             before = len(outcome.findings)
-            run_reader.add_result(outcome, position, next(results))
+            run_reader.add_result(outcome, position, result)
             if len(outcome.findings) > before:
                 compact(outcome.findings[-1])
         outcomes.append(run_reader.finish(outcome))

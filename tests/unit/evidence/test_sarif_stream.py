@@ -375,3 +375,26 @@ def test_duplicate_key_in_unread_rule_part_rejected() -> None:
     assert duplicated != data
     message, _ = error_of(streamed, duplicated)
     assert message.startswith("invalid JSON: the key 'text' appears twice in one object\n")
+
+
+class ShrinkingStream(io.BytesIO):
+    """A file that a scanner rewrites between the two passes: the second read is shorter."""
+
+    def __init__(self, first: bytes, second: bytes) -> None:
+        super().__init__(first)
+        self.second = second
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        finished = self.tell() == len(self.getvalue())
+        if offset == 0 and whence == 0 and finished and self.second:
+            self.__init__(self.second, b"")  # type: ignore[misc]
+        return super().seek(offset, whence)
+
+
+def test_file_shrunk_between_passes_rejected() -> None:
+    longer = json.dumps(generated_log(7)).encode()
+    shorter = json.dumps(generated_log(3)).encode()
+    with pytest.raises(EvidenceError) as caught:
+        parse_sarif_stream(ShrinkingStream(longer, shorter), source="log.sarif")
+    assert "the file changed while it was read" in str(caught.value)
+    assert caught.value.field == "runs[0].results"
