@@ -1,8 +1,12 @@
-"""Streaming ingest of a large Trivy JSON report against a `json.load` baseline.
+"""Streaming ingest of large Trivy JSON and SARIF reports against a `json.load` baseline.
 
 A Trivy schema 2 report of about 100 MB is generated (one image target, vulnerabilities
-with realistic titles, descriptions, references and CVSS blocks). Each series runs in
-its own child process, so that its peak resident set size (ru_maxrss) is its own:
+with realistic titles, descriptions, references and CVSS blocks). So is a SARIF 2.1.0
+log of about 100 MB shaped like Trivy's SARIF output: one rule per CVE with its
+description and help as text and Markdown, and two results per rule, each with a
+message, a location and a fingerprint. As in Trivy's output, rules are most of the
+bytes. Each series runs in its own child process, so that its peak resident set size
+(ru_maxrss) is its own. For the Trivy report:
 
 1. streaming: `TrivyParser.parse_stream` on the open file, which walks the token
    stream with ijson in chunks and keeps only the normalized findings;
@@ -13,7 +17,12 @@ its own child process, so that its peak resident set size (ru_maxrss) is its own
 4. baseline: `json.load` of the same file, then one pass over the vulnerabilities
    that reads the same fields, without building findings.
 
-Run: .venv/bin/python benchmarks/streaming_ingest.py [--megabytes N] [--json]
+For the SARIF log, the same four: `parse_sarif_stream` on the open file, the whole
+`evidence add`, `SarifParser.parse` (the in-memory parser used below 16 MiB) on the
+file's bytes, and `json.load` with one pass over the results.
+
+Run: .venv/bin/python benchmarks/streaming_ingest.py [--megabytes N] [--report trivy|sarif]
+[--json]
 """
 
 from __future__ import annotations
@@ -78,15 +87,102 @@ def generate(path: Path, megabytes: int) -> int:
     return count
 
 
+SARIF_HELP = (
+    "Vulnerability {cve}\nSeverity: {severity}\nPackage: {package}\nFixed Version: "
+    "{fixed}\nLink: [{cve}](https://avd.aquasec.com/nvd/{lower})\n" + DESCRIPTION
+)
+
+
+def sarif_rule(index: int) -> dict:
+    cve = f"CVE-2026-{index:06d}"
+    severity = ["LOW", "MEDIUM", "HIGH", "CRITICAL"][index % 4]
+    package = f"lib{index % 900}"
+    text = SARIF_HELP.format(cve=cve, severity=severity, package=package,
+                             fixed=f"1.{index % 17}.1", lower=cve.lower())
+    return {
+        "id": cve,
+        "name": "OsPackageVulnerability",
+        "shortDescription": {"text": f"{package}: out-of-bounds read in parser {index}"},
+        "fullDescription": {"text": DESCRIPTION[:700]},
+        "defaultConfiguration": {"level": "error" if index % 4 >= 2 else "warning"},
+        "helpUri": f"https://avd.aquasec.com/nvd/{cve.lower()}",
+        "help": {"text": text, "markdown": text},
+        "properties": {"precision": "very-high",
+                       "security-severity": ["2.5", "5.3", "7.5", "9.8"][index % 4],
+                       "tags": ["vulnerability", "security", severity]},
+    }
+
+
+def sarif_result(rule: int, copy: int) -> dict:
+    cve = f"CVE-2026-{rule:06d}"
+    package = f"lib{(rule + copy) % 900}"
+    return {
+        "ruleId": cve,
+        "ruleIndex": rule,
+        "level": "error" if rule % 4 >= 2 else "warning",
+        "message": {"text": f"Package: {package}\nInstalled Version: 1.{rule % 17}.0\n"
+                            f"Vulnerability {cve}\nSeverity: HIGH\nFixed Version: "
+                            f"1.{rule % 17}.1\nLink: [{cve}](https://avd.aquasec.com/nvd/"
+                            f"{cve.lower()})"},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": f"usr/lib/{package}/layer{copy}.so",
+                                 "uriBaseId": "ROOTPATH"},
+            "region": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1}},
+            "message": {"text": f"usr/lib/{package}/layer{copy}.so: {package}@1.{rule % 17}.0"}}],
+        "partialFingerprints": {"primaryLocationLineHash": f"{rule:08x}{copy:04x}"},
+    }
+
+
+def generate_sarif(path: Path, megabytes: int) -> int:
+    """Write a SARIF log of about `megabytes` MB; return the number of results."""
+    # One rule is about 3.3 kB and its two results about 1.2 kB together.
+    rules = megabytes * 1_000_000 // 4_460
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"version": "2.1.0", "$schema": "https://json.schemastore.org/'
+                  'sarif-2.1.0.json", "runs": [{"tool": {"driver": {"fullName": "Trivy '
+                  'Vulnerability Scanner", "informationUri": "https://github.com/aquasecurity/'
+                  'trivy", "name": "Trivy", "version": "0.58.0", "rules": [')
+        out.write(",".join(json.dumps(sarif_rule(index)) for index in range(rules)))
+        out.write(']}}, "results": [')
+        out.write(",".join(json.dumps(sarif_result(rule, copy))
+                           for rule in range(rules) for copy in range(2)))
+        out.write('], "columnKind": "utf16CodeUnits", "originalUriBaseIds": {"ROOTPATH": '
+                  '{"uri": "file:///"}}, "properties": {"imageName": "registry.example.com/'
+                  'payments/payments-api:2.4.0"}}]}\n')
+    return rules * 2
+
+
 def child(mode: str, path: Path) -> dict:
     start = time.perf_counter()
-    if mode == "streaming":
+    if mode == "sarif-streaming":
+        from releasegate.evidence.sarif_stream import parse_sarif_stream
+
+        with path.open("rb") as handle:
+            scan = parse_sarif_stream(handle, source=str(path))
+        findings = len(scan.findings)
+    elif mode == "sarif-bytes":
+        from releasegate.evidence.sarif import SarifParser
+
+        scan = SarifParser().parse(path.read_bytes(), source=str(path))
+        findings = len(scan.findings)
+    elif mode == "sarif-baseline":
+        with path.open("rb") as handle:
+            document = json.load(handle)
+        findings = 0
+        for run in document["runs"]:
+            rules = run["tool"]["driver"].get("rules", [])
+            for result in run["results"]:
+                rule = rules[result["ruleIndex"]]
+                _ = (result["ruleId"], result.get("level"), result["message"].get("text"),
+                     rule["properties"].get("security-severity"), result["locations"][0])
+                findings += 1
+    elif mode == "streaming":
         from releasegate.evidence.trivy import TrivyParser
 
         with path.open("rb") as handle:
             scan = TrivyParser().parse_stream(handle, source=str(path))
         findings = len(scan.findings)
-    elif mode == "ingest":
+    elif mode in ("ingest", "sarif-ingest"):
         findings = _ingest(path)
     elif mode == "bytes":
         from releasegate.evidence.trivy import TrivyParser
@@ -152,32 +248,43 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=100)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--report", choices=("trivy", "sarif"), action="append",
+                        help="a report to measure, repeatable (default: both)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child[0], Path(args.child[1]))))
         return
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "trivy.json"
-        count = generate(path, args.megabytes)
-        size_mb = path.stat().st_size / 1_000_000
-        modes = ("streaming", "ingest", "bytes", "baseline")
-        results = [run_child(mode, path) for mode in modes]
-    report = {
-        "machine": f"{platform.machine()}, {platform.python_implementation()} "
-                   f"{platform.python_version()}",
-        "file_mb": round(size_mb, 1),
-        "vulnerabilities": count,
-        "series": results,
-    }
+    machine = (f"{platform.machine()}, {platform.python_implementation()} "
+               f"{platform.python_version()}")
+    reports = []
+    for report_name in args.report or ["trivy", "sarif"]:
+        with tempfile.TemporaryDirectory() as folder:
+            if report_name == "trivy":
+                path = Path(folder) / "trivy.json"
+                count = generate(path, args.megabytes)
+                modes = ("streaming", "ingest", "bytes", "baseline")
+                label = "vulnerabilities"
+            else:
+                path = Path(folder) / "trivy.sarif"
+                count = generate_sarif(path, args.megabytes)
+                modes = ("sarif-streaming", "sarif-ingest", "sarif-bytes", "sarif-baseline")
+                label = "results"
+            size_mb = path.stat().st_size / 1_000_000
+            results = [run_child(mode, path) for mode in modes]
+        reports.append({"report": report_name, "file_mb": round(size_mb, 1), label: count,
+                        "series": results})
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps({"machine": machine, "reports": reports}, indent=2))
         return
-    print(f"Trivy report: {size_mb:.1f} MB, {count} vulnerabilities ({report['machine']})")
-    for series in results:
-        print(f"{series['mode']:>9}: {series['seconds']:6.2f} s, peak RSS "
-              f"{series['peak_rss_mb']:7.1f} MB, {series['findings']} findings")
+    for report in reports:
+        label = "vulnerabilities" if report["report"] == "trivy" else "results"
+        print(f"{report['report']} report: {report['file_mb']:.1f} MB, {report[label]} "
+              f"{label} ({machine})")
+        for series in report["series"]:
+            print(f"{series['mode']:>15}: {series['seconds']:6.2f} s, peak RSS "
+                  f"{series['peak_rss_mb']:7.1f} MB, {series['findings']} findings")
 
 
 if __name__ == "__main__":

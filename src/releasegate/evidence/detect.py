@@ -29,6 +29,7 @@ from releasegate.evidence.records import (
     SyntheticTestParser,
 )
 from releasegate.evidence.sarif import SarifParser, json_type, load_json
+from releasegate.evidence.sarif_stream import parse_sarif_stream
 from releasegate.evidence.secrets import (
     DetectSecretsParser,
     GitleaksParser,
@@ -196,7 +197,7 @@ def parse_evidence(
     return format, facts
 
 
-STREAMED_FORMATS = (TrivyParser.format, GrypeParser.format)
+STREAMED_FORMATS = (TrivyParser.format, GrypeParser.format, SarifParser.format)
 """Formats whose parser reads a file as a stream, so that it need not fit in memory."""
 
 MAX_STREAMED_BYTES = 4 * 1024 * 1024 * 1024
@@ -223,10 +224,15 @@ def parse_large_evidence(path: Path, *, size: int, format: str | None = None) ->
                 f"file is {size} bytes and in format {detected}, which is read only when it "
                 "fits in memory (16 MiB)",
                 source=str(path),
-                hint="Large reports are accepted from Trivy and Grype (JSON); for other "
-                "formats, split the report.",
+                hint="Large reports are accepted as SARIF and as Trivy and Grype JSON; for "
+                "other formats, split the report.",
             )
         handle.seek(0)
+        if detected == SarifParser.format:
+            scan = parse_sarif_stream(handle, source=str(path))
+            if is_secret_tool(scan.tools):
+                return detected, as_secret_scan(scan)
+            return detected, scan
         parser = PARSERS[detected]
         assert isinstance(parser, TrivyParser | GrypeParser)
         return detected, parser.parse_stream(handle, source=str(path))

@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -118,11 +119,7 @@ def load_json(data: bytes, *, source: str) -> Any:
             hint="Write the value as a number or a string, because JSON has no NaN or Infinity.",
         ) from None
     except _DuplicateKeyError as error:
-        raise EvidenceError(
-            f"invalid JSON: the key {str(error)!r} appears twice in one object",
-            source=source,
-            hint="Upload the file the scanner wrote, unmodified; a repeated key can hide results.",
-        ) from None
+        raise duplicate_key(str(error), source=source) from None
     except RecursionError:
         raise EvidenceError(
             "invalid JSON: arrays and objects are nested too deeply to read",
@@ -131,11 +128,26 @@ def load_json(data: bytes, *, source: str) -> Any:
         ) from None
     except ValueError as error:
         # For example an integer longer than Python's digit limit.
-        raise EvidenceError(
-            f"invalid JSON: {error}",
-            source=source,
-            hint="Upload the file the scanner wrote, unmodified.",
-        ) from None
+        raise invalid_value(error, source=source) from None
+
+
+def duplicate_key(key: str, *, source: str, field: str | None = None) -> EvidenceError:
+    """Return the error for a key that appears twice in one JSON object."""
+    return EvidenceError(
+        f"invalid JSON: the key {key!r} appears twice in one object",
+        source=source,
+        field=field,
+        hint="Upload the file the scanner wrote, unmodified; a repeated key can hide results.",
+    )
+
+
+def invalid_value(error: ValueError, *, source: str) -> EvidenceError:
+    """Return the error for a JSON value that Python cannot represent."""
+    return EvidenceError(
+        f"invalid JSON: {error}",
+        source=source,
+        hint="Upload the file the scanner wrote, unmodified.",
+    )
 
 
 def json_type(value: Any) -> str:
@@ -177,6 +189,7 @@ class _RunOutcome:
     invocation_flags: list[bool | None] = field(default_factory=list)
     failed_notifications: bool = False
     end_times: list[datetime] = field(default_factory=list)
+    not_findings: dict[str, int] = field(default_factory=dict)
 
 
 class SarifParser:
@@ -290,25 +303,39 @@ class _Reader:
                 'with "version" and "runs".',
             )
         self._check_version(document)
+        runs = self.check_runs(document.get("runs"))
+        outcomes = [
+            _RunReader(self, run, f"runs[{index}]").read() for index, run in enumerate(runs)
+        ]
+        return self.summarize(outcomes)
 
-        if document.get("runs") is None:
+    def check_header(self, document: dict[str, Any]) -> None:
+        """Check the log's top level apart from `runs`: the SARIF version."""
+        self._check_version(document)
+
+    def check_runs(self, runs: Any) -> list[Any]:
+        """Return `runs` as a list; raise when it is missing, not an array or empty."""
+        if runs is None:
             raise self.fail(
                 "runs is missing, so the log contains no scan",
                 "runs",
                 "Upload the SARIF file the scanner wrote for this build.",
             )
-        runs = self.array(document["runs"], "runs")
-        if not runs:
-            raise self.fail(
-                "runs is empty, and a SARIF log with no runs proves nothing about a scan",
-                "runs",
-                "Upload the SARIF file the scanner wrote for this build. A scanner that "
-                "ran writes at least one run.",
-            )
+        listed = self.array(runs, "runs")
+        if not listed:
+            raise self.empty_runs()
+        return listed
 
-        outcomes = [
-            _RunReader(self, run, f"runs[{index}]").read() for index, run in enumerate(runs)
-        ]
+    def empty_runs(self) -> EvidenceError:
+        return self.fail(
+            "runs is empty, and a SARIF log with no runs proves nothing about a scan",
+            "runs",
+            "Upload the SARIF file the scanner wrote for this build. A scanner that "
+            "ran writes at least one run.",
+        )
+
+    def summarize(self, outcomes: Sequence[_RunOutcome]) -> ScanRun:
+        """Return the scan of the whole log from the outcome of each run."""
         tools = tuple(dict.fromkeys(outcome.tool for outcome in outcomes))
         # The scan time is when the last invocation ended (VUL-2 counts age from it).
         end_times = [time for outcome in outcomes for time in outcome.end_times]
@@ -388,6 +415,8 @@ class _RunReader:
                 )
             )
         self.artifacts = reader.optional_array(self.run, "artifacts", path) or []
+        self.rule_properties: dict[str, list[_Candidate]] = {}
+        self.rule_help: dict[str, list[_Candidate]] = {}
 
     def _read_rules(self, component: dict[str, Any], path: str) -> tuple[_Rule, ...]:
         rules = []
@@ -399,36 +428,48 @@ class _RunReader:
         return tuple(rules)
 
     def read(self) -> _RunOutcome:
+        outcome = self.begin(self.run.get("results"))
+        for index, result in enumerate(self.run["results"]):
+            self.add_result(outcome, index, result)
+        return self.finish(outcome)
+
+    def begin(self, results: Any) -> _RunOutcome:
+        """Read the invocations and check `results`, the run's results array (or []).
+
+        A streaming reader passes [] and then each result to `add_result`.
+        """
         outcome = _RunOutcome(tool=self.tool)
         self._read_invocations(outcome)
-
-        if self.run.get("results") is None:
+        if results is None:
             raise self.reader.fail(
                 "results is missing, which in SARIF means the tool did not produce results",
                 f"{self.path}.results",
                 "Rerun the scanner and check that it completed. A scan that found nothing "
                 'writes "results": [].',
             )
-        results = self.reader.array(self.run["results"], f"{self.path}.results")
+        self.reader.array(results, f"{self.path}.results")
+        return outcome
 
-        not_findings: dict[str, int] = {}
-        for index, result in enumerate(results):
-            result_path = f"{self.path}.results[{index}]"
-            data = self.reader.object(result, result_path)
-            kind = self.reader.optional_string(data, "kind", result_path) or "fail"
-            if kind not in KINDS:
-                raise self.reader.fail(
-                    f"unknown kind '{kind}', expected one of {', '.join(KINDS)}",
-                    f"{result_path}.kind",
-                    "Use one of the SARIF 2.1.0 result kinds, or regenerate the file.",
-                )
-            if kind != "fail":
-                not_findings[kind] = not_findings.get(kind, 0) + 1
-                continue
-            outcome.findings.append(self._read_finding(data, result_path))
+    def add_result(self, outcome: _RunOutcome, index: int, result: Any) -> None:
+        """Add the result at `index` of the run's results to `outcome`."""
+        result_path = f"{self.path}.results[{index}]"
+        data = self.reader.object(result, result_path)
+        kind = self.reader.optional_string(data, "kind", result_path) or "fail"
+        if kind not in KINDS:
+            raise self.reader.fail(
+                f"unknown kind '{kind}', expected one of {', '.join(KINDS)}",
+                f"{result_path}.kind",
+                "Use one of the SARIF 2.1.0 result kinds, or regenerate the file.",
+            )
+        if kind != "fail":
+            outcome.not_findings[kind] = outcome.not_findings.get(kind, 0) + 1
+            return
+        outcome.findings.append(self._read_finding(data, result_path))
 
-        if not_findings:
-            counts = ", ".join(f"{kind}: {count}" for kind, count in not_findings.items())
+    def finish(self, outcome: _RunOutcome) -> _RunOutcome:
+        """Warn about the results that were not findings, once the run is read."""
+        if outcome.not_findings:
+            counts = ", ".join(f"{kind}: {count}" for kind, count in outcome.not_findings.items())
             self.reader.warn(
                 f"{self.path} ({self.tool}): results with a kind other than 'fail' are not "
                 f"findings and were skipped ({counts})"
@@ -494,6 +535,8 @@ class _RunReader:
         severity, severity_source = _choose_severity(
             self._severity_candidates(result, rule, path), level, level_origin
         )
+        # Results of one rule share their severity source, so one copy of it is kept.
+        severity_source = sys.intern(severity_source)
         message = self._message_text(result, path, rule)
         location, line = self._location(result, path)
         return Finding(
@@ -586,54 +629,65 @@ class _RunReader:
     def _severity_candidates(
         self, result: dict[str, Any], rule: _Rule | None, path: str
     ) -> list[_Candidate]:
+        if rule is None:
+            return self._property_candidates(result, path)
+        # A rule's signals are the same for each of its results, so they are read once,
+        # in the order of the checks: rule properties, result properties, rule help.
+        rule_properties = self.rule_properties.get(rule.path)
+        if rule_properties is None:
+            rule_properties = self._property_candidates(rule.data, rule.path)
+            self.rule_properties[rule.path] = rule_properties
+        result_properties = self._property_candidates(result, path)
+        rule_help = self.rule_help.get(rule.path)
+        if rule_help is None:
+            rule_help = self._help_candidates(rule)
+            self.rule_help[rule.path] = rule_help
+        return [*rule_properties, *result_properties, *rule_help]
+
+    def _property_candidates(self, owner: dict[str, Any], owner_path: str) -> list[_Candidate]:
+        """Return the severity signals in the properties of a rule or a result."""
         candidates: list[_Candidate] = []
-        owners: list[tuple[str, dict[str, Any]]] = []
-        if rule is not None:
-            owners.append((rule.path, rule.data))
-        owners.append((path, result))
-
-        for owner_path, owner in owners:
-            properties = self.reader.optional_object(owner, "properties", owner_path)
-            if properties is None:
-                continue
-            properties_path = f"{owner_path}.properties"
-            score = self._security_severity(properties, properties_path)
-            if score is not None:
-                raw = properties["security-severity"]
-                candidates.append(_Candidate(_band(score), f"security-severity {raw}"))
-            tags = self.reader.optional_array(properties, "tags", properties_path) or []
-            for position, tag in enumerate(tags):
-                if not isinstance(tag, str):
-                    raise self.reader.wrong_type(
-                        tag, f"{properties_path}.tags[{position}]", "a string"
-                    )
-                word = _SEVERITY_WORDS.get(tag.strip().lower())
-                if word is not None:
-                    candidates.append(_Candidate(word, f"tag {tag.strip()}"))
-            named = properties.get("severity")
-            if isinstance(named, str) and named.strip():
-                word = _SEVERITY_WORDS.get(named.strip().lower())
-                if word is not None:
-                    candidates.append(_Candidate(word, f"property severity {named.strip()}"))
-                else:
-                    self.reader.warn(
-                        f"{properties_path}.severity '{named}' is not a known severity "
-                        "and was ignored"
-                    )
-
-        if rule is not None:
-            help_object = self.reader.optional_object(rule.data, "help", rule.path)
-            text = (
-                self.reader.optional_string(help_object, "text", f"{rule.path}.help")
-                if help_object is not None
-                else None
-            )
-            match = _HELP_SEVERITY.search(text or "")
-            if match is not None:
-                word = _SEVERITY_WORDS.get(match.group(1).lower())
-                if word is not None:
-                    candidates.append(_Candidate(word, f"help text 'Severity: {match.group(1)}'"))
+        properties = self.reader.optional_object(owner, "properties", owner_path)
+        if properties is None:
+            return candidates
+        properties_path = f"{owner_path}.properties"
+        score = self._security_severity(properties, properties_path)
+        if score is not None:
+            raw = properties["security-severity"]
+            candidates.append(_Candidate(_band(score), f"security-severity {raw}"))
+        tags = self.reader.optional_array(properties, "tags", properties_path) or []
+        for position, tag in enumerate(tags):
+            if not isinstance(tag, str):
+                raise self.reader.wrong_type(tag, f"{properties_path}.tags[{position}]", "a string")
+            word = _SEVERITY_WORDS.get(tag.strip().lower())
+            if word is not None:
+                candidates.append(_Candidate(word, f"tag {tag.strip()}"))
+        named = properties.get("severity")
+        if isinstance(named, str) and named.strip():
+            word = _SEVERITY_WORDS.get(named.strip().lower())
+            if word is not None:
+                candidates.append(_Candidate(word, f"property severity {named.strip()}"))
+            else:
+                self.reader.warn(
+                    f"{properties_path}.severity '{named}' is not a known severity and was ignored"
+                )
         return candidates
+
+    def _help_candidates(self, rule: _Rule) -> list[_Candidate]:
+        """Return the severity named by a "Severity:" line in the rule's help text, if any."""
+        help_object = self.reader.optional_object(rule.data, "help", rule.path)
+        text = (
+            self.reader.optional_string(help_object, "text", f"{rule.path}.help")
+            if help_object is not None
+            else None
+        )
+        match = _HELP_SEVERITY.search(text or "")
+        if match is None:
+            return []
+        word = _SEVERITY_WORDS.get(match.group(1).lower())
+        if word is None:
+            return []
+        return [_Candidate(word, f"help text 'Severity: {match.group(1)}'")]
 
     def _security_severity(self, properties: dict[str, Any], path: str) -> float | None:
         raw = properties.get("security-severity")

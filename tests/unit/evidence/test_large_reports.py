@@ -1,4 +1,4 @@
-"""Reports larger than the in-memory limit: streamed for Trivy and Grype, rejected otherwise."""
+"""Reports larger than the in-memory limit: streamed for Trivy, Grype and SARIF, else rejected."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ def test_large_trivy_streamed_and_stored_in_chunks(tmp_path: Path) -> None:
     assert blobs.get(digest) == path.read_bytes()
 
 
-def test_large_sarif_rejected(tmp_path: Path) -> None:
-    path = tmp_path / "big.sarif"
-    path.write_text('{"version": "2.1.0", "runs": []}' + " " * 64)
-    with pytest.raises(EvidenceError, match="in format sarif, which is read only when it fits"):
+def test_large_junit_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "big.xml"
+    path.write_text('<testsuites><testsuite name="s" tests="0"/></testsuites>' + " " * 64)
+    with pytest.raises(EvidenceError, match="in format junit, which is read only when it fits"):
         parse_large_evidence(path, size=MAX_DOCUMENT_BYTES + 1)
