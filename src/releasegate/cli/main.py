@@ -709,6 +709,13 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(controls_app, name="controls")
 app.add_typer(decision_app, name="decision")
 
+# HTTP server ----------------------------------------------------------------
+
+from releasegate.cli.serve import serve, token_app  # noqa: E402
+
+app.command("serve")(serve)
+app.add_typer(token_app, name="api-token")
+
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h
 
