@@ -27,9 +27,21 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
-release_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "release_id", default=None
-)
+# A mutable holder: routes that run in worker threads bind the release id into
+# it, and the access log line written afterwards on the event loop still sees it.
+_request_facts: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("request_facts")
+
+
+def bind_release(release_id: str) -> None:
+    """Name the release this request is about in its log lines."""
+    facts = _request_facts.get(None)
+    if facts is not None:
+        facts["release_id"] = release_id
+
+
+def _bound_release() -> str | None:
+    facts = _request_facts.get(None)
+    return None if facts is None else facts.get("release_id")
 
 log = logging.getLogger("releasegate.api.access")
 
@@ -39,7 +51,7 @@ class RequestContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
-        record.release_id = release_id_var.get()
+        record.release_id = _bound_release()
         return True
 
 
@@ -157,7 +169,7 @@ class RequestContextMiddleware:
                 break
         request_id = supplied if _VALID_REQUEST_ID.match(supplied) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        release_token = release_id_var.set(None)
+        facts_token = _request_facts.set({})
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status_holder = {"status": 500}
@@ -176,6 +188,9 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "(unmatched)"
+            # Routers included under a prefix report their path without it.
+            if scope["path"].startswith("/api/") and not template.startswith("/api/"):
+                template = "/api/v1" + template if template != "(unmatched)" else template
             status = status_holder["status"]
             self.metrics.requests.labels(scope["method"], template, str(status)).inc()
             self.metrics.request_seconds.labels(template).observe(elapsed)
@@ -192,5 +207,5 @@ class RequestContextMiddleware:
                     "identity": scope.get("state", {}).get("identity"),
                 },
             )
-            release_id_var.reset(release_token)
+            _request_facts.reset(facts_token)
             request_id_var.reset(token)

@@ -22,7 +22,7 @@ from releasegate.api.deps import (
     ContextDep,
     require,
 )
-from releasegate.api.observability import release_id_var
+from releasegate.api.observability import bind_release
 from releasegate.api.problems import UploadTooLargeError
 from releasegate.errors import NotFoundError
 from releasegate.model import (
@@ -42,7 +42,7 @@ _CHUNK = 1 << 16
 
 
 def _bind(release_id: str) -> None:
-    release_id_var.set(release_id)
+    bind_release(release_id)
 
 
 @router.get("", summary="List releases, newest first")
