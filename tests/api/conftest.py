@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,22 +9,13 @@ from typing import Any
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from http_support import issue_tokens, make_workspace
+from support import MANIFEST, Workspace
 
 from releasegate.api.app import create_app
-from releasegate.api.auth import HashedTokenVerifier, Role, add_token
+from releasegate.api.auth import HashedTokenVerifier, Role
 from releasegate.service.app import Application
 from releasegate.settings import load_settings
-from support import EXAMPLES, MANIFEST, Workspace
-
-# Who holds each role in the tests; all are members of catalog groups.
-IDENTITY_OF_ROLE = {
-    Role.VIEWER: "hugo",
-    Role.SUBMITTER: "alice",
-    Role.APPROVER: "dana",
-    Role.RELEASE_MANAGER: "erin",
-    Role.ADMIN: "gita",
-    Role.AUDITOR: "ines",
-}
 
 
 @dataclass
@@ -45,21 +35,6 @@ class Api:
         )
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
-
-
-def make_workspace(root: Path) -> Workspace:
-    shutil.copy2(EXAMPLES / "catalog.yaml", root / "catalog.yaml")
-    shutil.copytree(EXAMPLES / "policies", root / "policies")
-    workspace = Workspace(root)
-    assert workspace.run("init").exit_code == 0
-    return workspace
-
-
-def issue_tokens(path: Path) -> dict[Role, str]:
-    return {
-        role: add_token(path, identity=who, roles=frozenset({role}), name=role.value)
-        for role, who in IDENTITY_OF_ROLE.items()
-    }
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import json
 import logging
 
 import yaml
+from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN
 
 from releasegate.api.auth import Role, add_token
 from releasegate.api.observability import JsonFormatter, RequestContextFilter
-from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN
 
 S, A = Role.SUBMITTER, Role.APPROVER
 
@@ -98,9 +98,12 @@ def test_api_author_with_approver_role_is_refused_by_segregation_of_duties(api):
         f"alice is an author or the requester of release {release} and may not approve it "
         "(segregation of duties)"
     )
-    assert api.client.get(
-        f"/api/v1/releases/{release}/approvals", headers=api.headers(Role.VIEWER)
-    ).json() == []
+    assert (
+        api.client.get(
+            f"/api/v1/releases/{release}/approvals", headers=api.headers(Role.VIEWER)
+        ).json()
+        == []
+    )
 
 
 def test_api_client_cannot_name_another_approver(api):
@@ -112,9 +115,12 @@ def test_api_client_cannot_name_another_approver(api):
     )
     assert response.status_code == 422
     assert response.json()["field"] == "approver"
-    assert api.client.get(
-        f"/api/v1/releases/{release}/approvals", headers=api.headers(Role.VIEWER)
-    ).json() == []
+    assert (
+        api.client.get(
+            f"/api/v1/releases/{release}/approvals", headers=api.headers(Role.VIEWER)
+        ).json()
+        == []
+    )
 
 
 def test_api_requester_cannot_approve_own_exception(api):
@@ -122,8 +128,13 @@ def test_api_requester_cannot_approve_own_exception(api):
     headers = _token(api, "dana", A)
     created = api.client.post(
         "/api/v1/exceptions",
-        json={"control": "VUL-1", "justification": "false positive", "expires_in_minutes": 600,
-              "release_id": release, "compensating_controls": ["WAF rule"]},
+        json={
+            "control": "VUL-1",
+            "justification": "false positive",
+            "expires_in_minutes": 600,
+            "release_id": release,
+            "compensating_controls": ["WAF rule"],
+        },
         headers=headers,
     )
     assert created.status_code == 201, created.text
@@ -174,9 +185,9 @@ def test_api_upload_over_the_limit_is_refused_and_nothing_is_stored(api):
         "file: big.xml: the file is larger than the upload limit of 65536 bytes"
     )
     assert api.workspace.ledger_size() == before
-    assert api.client.get(
-        f"/api/v1/releases/{release}/evidence", headers=api.headers(S)
-    ).json() == []
+    assert (
+        api.client.get(f"/api/v1/releases/{release}/evidence", headers=api.headers(S)).json() == []
+    )
 
 
 def test_api_evidence_download_returns_the_exact_bytes(api):

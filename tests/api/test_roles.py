@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from support import COMMIT, JUNIT_PASS, MANIFEST
 
 from releasegate.api.auth import Role
-from support import COMMIT, JUNIT_PASS, MANIFEST
 
 V, S, A, RM, AD, AU = (
     Role.VIEWER,
@@ -42,8 +42,15 @@ ROUTES = [
         "POST",
         "/api/v1/exceptions",
         {S, A, RM},
-        {"json": {"control": "VUL-1", "justification": "false positive", "expires_in_minutes": 60, "compensating_controls": ["WAF"],
-                  "release_id": "{rel}"}},
+        {
+            "json": {
+                "control": "VUL-1",
+                "justification": "false positive",
+                "expires_in_minutes": 60,
+                "compensating_controls": ["WAF"],
+                "release_id": "{rel}",
+            }
+        },
     ),
     ("POST", "/api/v1/exceptions/{exc}/approve", {A, RM}, {}),
     ("POST", "/api/v1/exceptions/{exc}/reject", {A, RM}, {}),
@@ -51,6 +58,7 @@ ROUTES = [
     ("GET", "/api/v1/calendar", EVERYONE, {}),
     ("GET", "/api/v1/calendar/next?service=payments-api&tier=low", EVERYONE, {}),
     ("GET", "/api/v1/controls", EVERYONE, {}),
+    ("GET", "/api/v1/whoami", EVERYONE, {}),
     ("GET", "/api/v1/ledger/checkpoint", EVERYONE, {}),
     ("POST", "/api/v1/ledger/checkpoints", {AD, AU}, {}),
     ("GET", "/api/v1/ledger/verify", {AU, AD}, {}),
@@ -70,15 +78,17 @@ def world(api):
         headers=api.headers(S),
     )
     assert upload.status_code == 201, upload.text
-    gate = api.client.post(
-        f"/api/v1/releases/{release}/decisions", json={}, headers=api.headers(S)
-    )
+    gate = api.client.post(f"/api/v1/releases/{release}/decisions", json={}, headers=api.headers(S))
     assert gate.status_code == 201, gate.text
     exception = api.client.post(
         "/api/v1/exceptions",
-        json={"control": "VUL-1", "justification": "scanner false positive",
-              "expires_in_minutes": 600, "release_id": release,
-              "compensating_controls": ["WAF rule 942100"]},
+        json={
+            "control": "VUL-1",
+            "justification": "scanner false positive",
+            "expires_in_minutes": 600,
+            "release_id": release,
+            "compensating_controls": ["WAF rule 942100"],
+        },
         headers=api.headers(S),
     )
     assert exception.status_code == 201, exception.text
@@ -94,8 +104,9 @@ def _request(api, world, method: str, path: str, role: Role | None, options: dic
             kwargs["files"] = {"file": ("junit.xml", JUNIT_PASS.encode())}
             kwargs["data"] = {"commit": COMMIT}
         elif isinstance(value, dict):
-            kwargs[key] = {k: (v.format(**world) if isinstance(v, str) else v)
-                           for k, v in value.items()}
+            kwargs[key] = {
+                k: (v.format(**world) if isinstance(v, str) else v) for k, v in value.items()
+            }
         else:
             kwargs[key] = value
     headers = api.headers(role) if role else {}
@@ -110,9 +121,14 @@ def test_route_table_covers_every_api_route(api):
         for method in operations
     }
     listed = {
-        (method, path.split("?")[0]
-         .replace("{rel}", "{release_id}").replace("{ev}", "{evidence_id}")
-         .replace("{exc}", "{exception_id}").replace("/inclusion/0", "/inclusion/{index}"))
+        (
+            method,
+            path.split("?")[0]
+            .replace("{rel}", "{release_id}")
+            .replace("{ev}", "{evidence_id}")
+            .replace("{exc}", "{exception_id}")
+            .replace("/inclusion/0", "/inclusion/{index}"),
+        )
         for method, path, _roles, _options in ROUTES
     }
     assert served == listed
@@ -130,7 +146,11 @@ def test_each_role_gets_exactly_the_routes_of_its_table(api, world, role):
         )
         outcomes[(method, path)] = (response.status_code, problem_type)
         if role in allowed:
-            assert problem_type != "urn:releasegate:problem:forbidden", (method, path, response.text)
+            assert problem_type != "urn:releasegate:problem:forbidden", (
+                method,
+                path,
+                response.text,
+            )
             assert response.status_code not in (401, 500), (method, path, response.text)
         else:
             assert response.status_code == 403, (method, path, response.text)

@@ -105,8 +105,11 @@ def create_app(
             source=f"request {where}",
             field=field or None,
             errors=[
-                {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg"),
-                 "type": e.get("type")}
+                {
+                    "loc": [str(p) for p in e.get("loc", ())],
+                    "msg": e.get("msg"),
+                    "type": e.get("type"),
+                }
                 for e in errors[:20]
             ],
         )

@@ -27,7 +27,7 @@ import yaml
 
 from releasegate.errors import ConfigurationError, ReleasegateError
 
-TOKEN_PREFIX = "rgp_"
+TOKEN_PREFIX = "rgp_"  # noqa: S105 - a prefix, not a secret
 
 
 class Role(enum.StrEnum):
@@ -177,12 +177,21 @@ def add_token(path: Path, *, identity: str, roles: frozenset[Role], name: str) -
     token = new_token()
     document = {
         "tokens": [
-            {"name": e.name, "identity": e.identity, "roles": sorted(r.value for r in e.roles), "sha256": e.digest}
+            {
+                "name": e.name,
+                "identity": e.identity,
+                "roles": sorted(r.value for r in e.roles),
+                "sha256": e.digest,
+            }
             for e in entries
         ]
         + [
-            {"name": name, "identity": identity, "roles": sorted(r.value for r in roles),
-             "sha256": token_digest(token)}
+            {
+                "name": name,
+                "identity": identity,
+                "roles": sorted(r.value for r in roles),
+                "sha256": token_digest(token),
+            }
         ]
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -198,7 +207,12 @@ def revoke_token(path: Path, name: str) -> None:
         raise ConfigurationError(f"{path}: no token named {name!r}")
     document = {
         "tokens": [
-            {"name": e.name, "identity": e.identity, "roles": sorted(r.value for r in e.roles), "sha256": e.digest}
+            {
+                "name": e.name,
+                "identity": e.identity,
+                "roles": sorted(r.value for r in e.roles),
+                "sha256": e.digest,
+            }
             for e in kept
         ]
     }

@@ -43,6 +43,7 @@ def _bound_release() -> str | None:
     facts = _request_facts.get(None)
     return None if facts is None else facts.get("release_id")
 
+
 log = logging.getLogger("releasegate.api.access")
 
 

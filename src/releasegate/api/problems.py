@@ -27,6 +27,7 @@ from releasegate.errors import (
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:releasegate:problem:"
 
+
 class UploadTooLargeError(InputError):
     """An upload exceeds the server's size limit (HTTP 413)."""
 

@@ -21,6 +21,7 @@ from releasegate.cli.output import OutputFormat, console, emit_json, error_conso
 from releasegate.errors import LedgerIntegrityError, ReleasegateError
 
 if TYPE_CHECKING:
+    from releasegate.client.interface import Client
     from releasegate.model import Decision
     from releasegate.service.app import Application
 
@@ -56,14 +57,33 @@ class _State:
     home: ClassVar[Path | None] = None
 
 
-def _application() -> Application:
+def _application(*, allow_remote: bool = False) -> Application:
+    """The in-process application; refused when RELEASEGATE_URL names a server.
+
+    Commands that have no HTTP transport yet run only in process, and they
+    must not quietly use a local folder when the user meant the server.
+    """
+    from releasegate.client import URL_VARIABLE, remote_url
+    from releasegate.errors import ConfigurationError
     from releasegate.service.app import Application
     from releasegate.settings import load_settings
 
+    if remote_url() and not allow_remote:
+        raise ConfigurationError(
+            f"this command runs only in process, but {URL_VARIABLE} is set",
+            hint=f"unset {URL_VARIABLE} to run it in the working folder",
+        )
     settings = load_settings(home=_State.home, overrides=_State.overrides)
     application = Application(settings)
     application.database.require_schema()
     return application
+
+
+def _client() -> Client:
+    """The server's API when RELEASEGATE_URL is set, otherwise the use cases in process."""
+    from releasegate.client import connect, remote_url
+
+    return connect(None if remote_url() else _application())
 
 
 def _fail(error: ReleasegateError, output: OutputFormat = OutputFormat.TABLE) -> NoReturn:
@@ -169,11 +189,10 @@ def release_create(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Create a release from a manifest."""
-    from releasegate.service.releases import create_release, load_manifest
+    from releasegate.service.releases import load_manifest
 
     try:
-        application = _application()
-        release = create_release(application, load_manifest(manifest), source=str(manifest))
+        release = _client().create_release(load_manifest(manifest), source=str(manifest))
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -203,24 +222,19 @@ def release_show(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Show a release with its evidence, approvals and decisions."""
-    from releasegate.service.approvals import list_approvals
-    from releasegate.service.evidence import load_evidence
-    from releasegate.service.gate import list_decisions
-    from releasegate.service.releases import get_release
-
     try:
-        application = _application()
-        release = get_release(application, release_id)
-        evidence = load_evidence(application, release.id)
-        approvals = list_approvals(application, release.id)
-        decisions = list_decisions(application, release.id)
+        client = _client()
+        release = client.get_release(release_id)
+        evidence = client.list_evidence(release.id)
+        approvals = client.list_approvals(release.id)
+        decisions = client.list_decisions(release.id)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
         emit_json(
             {
                 **_release_dict(release),
-                "evidence": [r.model_dump(mode="json") for r, _ in evidence],
+                "evidence": [r.model_dump(mode="json") for r in evidence],
                 "approvals": [a.model_dump(mode="json") for a in approvals],
                 "decisions": [
                     {
@@ -265,7 +279,7 @@ def release_show(
                     ", ".join(f"{k}={v}" for k, v in r.summary.items()),
                     r.sha256[:16],
                 ]
-                for r, _ in evidence
+                for r in evidence
             ],
         )
     )
@@ -295,10 +309,8 @@ def release_list(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """List recent releases, newest first."""
-    from releasegate.service.releases import list_releases
-
     try:
-        releases = list_releases(_application(), service=service, limit=limit)
+        releases = _client().list_releases(service=service, limit=limit)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -339,10 +351,8 @@ def evidence_add(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Parse an evidence file and attach it to a release."""
-    from releasegate.service.evidence import add_evidence
-
     try:
-        record = add_evidence(_application(), release_id, path, format=format, commit=commit)
+        record = _client().add_evidence(release_id, path, format=format, commit=commit)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -377,19 +387,19 @@ def approve(
 ) -> None:
     """Approve (or reject) a release as an identity.
 
-    NOTE: without the HTTP API the identity is taken from --as as given; the
-    embedded mode trusts the operator of the working folder.
+    NOTE: in process the identity is taken from --as as given; the embedded
+    mode trusts the operator of the working folder. Over HTTP (RELEASEGATE_URL)
+    --as must name the identity of RELEASEGATE_TOKEN.
     """
     from releasegate.model import ApprovalDecision
-    from releasegate.service.approvals import record_approval
 
     decision = ApprovalDecision.REJECT if reject else ApprovalDecision.APPROVE
     try:
-        application = _application()
-        approval = record_approval(
-            application, release_id, approver=identity, decision=decision, comment=comment
+        client = _client()
+        approval = client.record_approval(
+            release_id, approver=identity, decision=decision, comment=comment
         )
-        groups = application.catalog.groups_of(approval.approver)
+        groups = client.groups_of(approval.approver)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -479,16 +489,13 @@ def exception_request(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Request a time-bound exception; someone else must approve it."""
-    from releasegate.service.exceptions import request_exception
-
     try:
         duration = _parse_duration(expires_in)
     except typer.BadParameter as exc:
         error_console.print(f"[bold red]error:[/bold red] --expires-in {expires_in!r}: {exc}")
         raise typer.Exit(EXIT_USAGE) from exc
     try:
-        exception = request_exception(
-            _application(),
+        exception = _client().request_exception(
             control_id=control,
             requester=identity,
             justification=justification,
@@ -507,12 +514,8 @@ def exception_request(
 
 
 def _decide(exception_id: str, identity: str, approve: bool, output: OutputFormat) -> None:
-    from releasegate.service.exceptions import decide_exception
-
     try:
-        exception = decide_exception(
-            _application(), exception_id, approver=identity, approve=approve
-        )
+        exception = _client().decide_exception(exception_id, approver=identity, approve=approve)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -553,12 +556,8 @@ def exception_revoke(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Revoke an exception; it waives nothing from the next evaluation on."""
-    from releasegate.service.exceptions import revoke_exception
-
     try:
-        exception = revoke_exception(
-            _application(), exception_id, identity=identity, reason=reason
-        )
+        exception = _client().revoke_exception(exception_id, identity=identity, reason=reason)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -573,10 +572,8 @@ def exception_list(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """List exceptions, oldest first."""
-    from releasegate.service.exceptions import list_exceptions
-
     try:
-        items = list_exceptions(_application(), service=service)
+        items = _client().list_exceptions(service=service)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -653,11 +650,8 @@ def gate(
 ) -> None:
     """Ask the gate whether a release may go to an environment (exit 0, 1 or 3)."""
     from releasegate.cli.calendar import parse_duration_option, parse_time_option
-    from releasegate.service.gate import evaluate_gate
-
     try:
-        decision = evaluate_gate(
-            _application(),
+        decision = _client().evaluate_gate(
             release_id,
             env,
             at=parse_time_option(at, "--at"),
@@ -735,3 +729,4 @@ def run() -> None:
             markup=False,
         )
         sys.exit(EXIT_INTERNAL)
+

@@ -49,7 +49,7 @@ def serve(
     from releasegate.cli.main import _application, _fail
 
     try:
-        application = _application()
+        application = _application(allow_remote=True)
         path = _tokens_path(tokens)
         server = create_app(
             application,
@@ -74,7 +74,9 @@ def token_create(
         list[str],
         typer.Option(help="viewer, submitter, approver, release-manager, admin or auditor."),
     ],
-    name: Annotated[str | None, typer.Option(help="Name of the token (default: the identity).")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Name of the token (default: the identity).")
+    ] = None,
     tokens: TokensOption = None,
     output: Annotated[OutputFormat, typer.Option("--output", "-o")] = OutputFormat.TABLE,
 ) -> None:

@@ -97,6 +97,7 @@ def _check_form(request: Request, csrf: str) -> None:
 
 def render(request: Request, name: str, principal: Principal | None, **values: Any) -> Response:
     token = request.cookies.get(SESSION_COOKIE, "")
+    status_code = int(values.pop("status_code", 200))
     return templates.TemplateResponse(
         request,
         name,
@@ -106,7 +107,7 @@ def render(request: Request, name: str, principal: Principal | None, **values: A
             "roles": {r.value for r in principal.roles} if principal else set(),
             **values,
         },
-        status_code=values.pop("status_code", 200) if "status_code" in values else 200,
+        status_code=status_code,
     )
 
 
@@ -131,7 +132,9 @@ def not_found_page(request: Request) -> Response:
         "error.html",
         _principal(request),
         title="Page not found",
-        error=ReleasegateError(f"there is no page at {request.url.path}", hint="start again from the dashboard"),
+        error=ReleasegateError(
+            f"there is no page at {request.url.path}", hint="start again from the dashboard"
+        ),
         status_code=404,
     )
 
@@ -152,7 +155,11 @@ def mount_web(api: FastAPI) -> None:
             principal = _ctx(request).verifier.verify(token.strip())
         except AuthenticationError as error:
             return render(
-                request, "login.html", None, next=_safe_next(next), message=error.message,
+                request,
+                "login.html",
+                None,
+                next=_safe_next(next),
+                message=error.message,
                 status_code=401,
             )
         response = RedirectResponse(_safe_next(next), status_code=303)
@@ -203,9 +210,7 @@ def mount_web(api: FastAPI) -> None:
             verdict_chart=bar_chart(
                 "Latest decision of each release", list(posture.verdicts.items()), colours=True
             ),
-            failing_chart=bar_chart(
-                "Controls most often not met", posture.failing_controls
-            )
+            failing_chart=bar_chart("Controls most often not met", posture.failing_controls)
             if posture.failing_controls
             else None,
             ledger_entries=ledger_size(app),
@@ -218,7 +223,9 @@ def mount_web(api: FastAPI) -> None:
         principal = _principal(request)
         if principal is None:
             return _login_redirect(request)
-        return render(request, "release.html", principal, **_release_view(request, release_id, principal))
+        return render(
+            request, "release.html", principal, **_release_view(request, release_id, principal)
+        )
 
     @api.post("/releases/{release_id}/approve", include_in_schema=False)
     def release_approve(
@@ -239,8 +246,9 @@ def mount_web(api: FastAPI) -> None:
         try:
             verdict = ApprovalDecision(decision)
         except ValueError as exc:
-            raise InputError(f"unknown decision {decision!r}", source="decision",
-                             hint="approve or reject") from exc
+            raise InputError(
+                f"unknown decision {decision!r}", source="decision", hint="approve or reject"
+            ) from exc
         record_approval(
             _ctx(request).application,
             release_id,
@@ -323,13 +331,16 @@ def mount_web(api: FastAPI) -> None:
         if principal is None:
             return _login_redirect(request)
         app = _ctx(request).application
-        return render(request, "approvals.html", principal,
-                      inbox=approvals_inbox(app, principal.identity))
+        return render(
+            request, "approvals.html", principal, inbox=approvals_inbox(app, principal.identity)
+        )
 
     # Calendar --------------------------------------------------------------------------
 
     @api.get("/calendar", response_class=HTMLResponse, include_in_schema=False)
-    def calendar_page(request: Request, month: str | None = None, service: str | None = None) -> Response:
+    def calendar_page(
+        request: Request, month: str | None = None, service: str | None = None
+    ) -> Response:
         principal = _principal(request)
         if principal is None:
             return _login_redirect(request)
@@ -340,28 +351,50 @@ def mount_web(api: FastAPI) -> None:
 
         start = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
         end = datetime.combine(following, datetime.min.time(), tzinfo=UTC)
-        view = calendar_view(app, service=service or None, environment="production", start=start, end=end)
+        view = calendar_view(
+            app, service=service or None, environment="production", start=start, end=end
+        )
         weeks = []
-        for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(
+            first.year, first.month
+        ):
             days = []
             for day in week:
-                day_start, day_end = _utc(datetime.combine(day, datetime.min.time(), tzinfo=UTC)), _utc(
-                    datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+                day_start, day_end = (
+                    _utc(datetime.combine(day, datetime.min.time(), tzinfo=UTC)),
+                    _utc(
+                        datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+                    ),
                 )
                 days.append(
                     {
                         "date": day,
                         "in_month": day.month == first.month,
-                        "freezes": [f for f in view["freezes"] if f["start"] < day_end and f["end"] > day_start],
-                        "windows": [w for w in view["windows"] if w["start"] < day_end and w["end"] > day_start],
+                        "freezes": [
+                            f
+                            for f in view["freezes"]
+                            if f["start"] < day_end and f["end"] > day_start
+                        ],
+                        "windows": [
+                            w
+                            for w in view["windows"]
+                            if w["start"] < day_end and w["end"] > day_start
+                        ],
                     }
                 )
             weeks.append(days)
         previous = (first - timedelta(days=1)).replace(day=1)
         return render(
-            request, "calendar.html", principal,
-            view=view, weeks=weeks, month=first, previous=previous, following=following,
-            services=[s.name for s in app.catalog.services], service=service or "",
+            request,
+            "calendar.html",
+            principal,
+            view=view,
+            weeks=weeks,
+            month=first,
+            previous=previous,
+            following=following,
+            services=[s.name for s in app.catalog.services],
+            service=service or "",
         )
 
     # Exceptions -------------------------------------------------------------------------
@@ -374,12 +407,21 @@ def mount_web(api: FastAPI) -> None:
         if principal is None:
             return _login_redirect(request)
         app = _ctx(request).application
-        return render(request, "exceptions.html", principal,
-                      exceptions=list_exceptions(app), now=datetime.now(UTC))
+        return render(
+            request,
+            "exceptions.html",
+            principal,
+            exceptions=list_exceptions(app),
+            now=datetime.now(UTC),
+        )
 
     @api.post("/exceptions/{exception_id}/{action}", include_in_schema=False)
     def exception_action(
-        request: Request, exception_id: str, action: str, csrf: str = Form(""), reason: str = Form("")
+        request: Request,
+        exception_id: str,
+        action: str,
+        csrf: str = Form(""),
+        reason: str = Form(""),
     ) -> Response:
         from releasegate.service.exceptions import decide_exception, revoke_exception
 
@@ -390,7 +432,9 @@ def mount_web(api: FastAPI) -> None:
         app = _ctx(request).application
         if action in ("approve", "reject"):
             _need(principal, APPROVERS)
-            decide_exception(app, exception_id, approver=principal.identity, approve=action == "approve")
+            decide_exception(
+                app, exception_id, approver=principal.identity, approve=action == "approve"
+            )
         elif action == "revoke":
             _need(principal, REVOKERS)
             revoke_exception(app, exception_id, identity=principal.identity, reason=reason)
@@ -498,7 +542,9 @@ def _release_view(request: Request, release_id: str, principal: Principal) -> di
 def _freezes(app: Any, start: datetime, end: datetime) -> list[dict[str, Any]]:
     from releasegate.service.calendars import calendar_view
 
-    return list(calendar_view(app, service=None, environment="production", start=start, end=end)["freezes"])
+    return list(
+        calendar_view(app, service=None, environment="production", start=start, end=end)["freezes"]
+    )
 
 
 def _utc(moment: datetime) -> str:
@@ -516,7 +562,9 @@ def _month(value: str | None) -> date:
         year, month = value.split("-")
         return date(int(year), int(month), 1)
     except ValueError as exc:
-        raise InputError(f"month {value!r} is not YYYY-MM", source="month", hint="e.g. 2026-12") from exc
+        raise InputError(
+            f"month {value!r} is not YYYY-MM", source="month", hint="e.g. 2026-12"
+        ) from exc
 
 
 def _safe_next(value: str) -> str:

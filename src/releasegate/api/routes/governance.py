@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from releasegate.api.auth import Principal
-from releasegate.api.deps import READERS, REQUESTERS, REVOKERS, APPROVERS, AppDep, require
+from releasegate.api.deps import APPROVERS, READERS, REQUESTERS, REVOKERS, AppDep, require
 from releasegate.model import ExceptionRequest
 from releasegate.model.decision import RiskTier
 
@@ -88,7 +88,9 @@ def approve_exception(
     return decide_exception(app, exception_id, approver=principal.identity, approve=True)
 
 
-@router.post("/exceptions/{exception_id}/reject", summary="Reject an exception", tags=["exceptions"])
+@router.post(
+    "/exceptions/{exception_id}/reject", summary="Reject an exception", tags=["exceptions"]
+)
 def reject_exception(
     exception_id: str,
     app: AppDep,
@@ -99,7 +101,9 @@ def reject_exception(
     return decide_exception(app, exception_id, approver=principal.identity, approve=False)
 
 
-@router.post("/exceptions/{exception_id}/revoke", summary="Revoke an exception", tags=["exceptions"])
+@router.post(
+    "/exceptions/{exception_id}/revoke", summary="Revoke an exception", tags=["exceptions"]
+)
 def revoke_exception(
     exception_id: str,
     body: RevokeBody,
@@ -136,7 +140,9 @@ def calendar(
     return calendar_view(app, service=service, environment=env, start=first, end=last)
 
 
-@router.get("/calendar/next", summary="When a release of a risk tier may next start", tags=["calendar"])
+@router.get(
+    "/calendar/next", summary="When a release of a risk tier may next start", tags=["calendar"]
+)
 def calendar_next(
     app: AppDep,
     _: Annotated[Principal, Depends(require(*READERS))],
@@ -152,7 +158,9 @@ def calendar_next(
 
     if after is not None and after.tzinfo is None:
         raise InputError("'after' has no UTC offset", source="after", hint="add Z or +01:00")
-    minutes = app.settings.rollout_duration_minutes if duration_minutes is None else duration_minutes
+    minutes = (
+        app.settings.rollout_duration_minutes if duration_minutes is None else duration_minutes
+    )
     return next_allowed(
         app,
         service=service,
@@ -178,3 +186,20 @@ def controls(
     if service is not None and app.catalog.service(service) is None:
         raise InputError(f"service {service!r} is not in the catalog", source="service")
     return list_controls(app, service)
+
+
+# Identity ----------------------------------------------------------------------
+
+
+@router.get(
+    "/whoami", summary="The authenticated identity, its roles and groups", tags=["identity"]
+)
+def whoami(
+    app: AppDep,
+    principal: Annotated[Principal, Depends(require(*READERS))],
+) -> dict[str, Any]:
+    return {
+        "identity": principal.identity,
+        "roles": sorted(r.value for r in principal.roles),
+        "groups": list(app.catalog.groups_of(principal.identity)),
+    }

@@ -106,7 +106,9 @@ async def add_evidence(
     ctx: ContextDep,
     _: Annotated[Principal, Depends(require(*SUBMITTERS))],
     file: Annotated[UploadFile, File(description="JUnit XML or SARIF 2.1.0 file.")],
-    format: Annotated[str | None, Form(description="Force a format instead of detecting it.")] = None,
+    format: Annotated[
+        str | None, Form(description="Force a format instead of detecting it.")
+    ] = None,
     commit: Annotated[str | None, Form(description="Source commit of the evidence.")] = None,
 ) -> EvidenceRecord:
     """Stream the upload to a private temporary file, within the size limit, then parse it."""

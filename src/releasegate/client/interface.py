@@ -1,0 +1,79 @@
+"""What a client offers: the CLI's use cases, as model objects in and out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from releasegate.model import (
+    Approval,
+    ApprovalDecision,
+    Decision,
+    EvidenceRecord,
+    ExceptionRequest,
+    Release,
+    ReleaseManifest,
+)
+
+
+class Client(Protocol):
+    """The use cases the CLI reaches through a transport."""
+
+    def check_identity(self, identity: str) -> str:
+        """Return the identity that will act; a remote client checks it against its token."""
+        ...
+
+    def create_release(self, manifest: ReleaseManifest, *, source: str) -> Release: ...
+
+    def get_release(self, release_id: str) -> Release: ...
+
+    def list_releases(self, *, service: str | None, limit: int) -> list[Release]: ...
+
+    def list_evidence(self, release_id: str) -> list[EvidenceRecord]: ...
+
+    def add_evidence(
+        self, release_id: str, path: Path, *, format: str | None, commit: str | None
+    ) -> EvidenceRecord: ...
+
+    def list_approvals(self, release_id: str) -> list[Approval]: ...
+
+    def record_approval(
+        self, release_id: str, *, approver: str, decision: ApprovalDecision, comment: str | None
+    ) -> Approval: ...
+
+    def groups_of(self, identity: str) -> tuple[str, ...]: ...
+
+    def evaluate_gate(
+        self,
+        release_id: str,
+        environment: str,
+        *,
+        at: datetime | None,
+        duration: timedelta | None,
+    ) -> Decision: ...
+
+    def list_decisions(self, release_id: str) -> list[Decision]: ...
+
+    def request_exception(
+        self,
+        *,
+        control_id: str,
+        requester: str,
+        justification: str,
+        expires_in: timedelta,
+        release_id: str | None,
+        service: str | None,
+        finding: str | None,
+        compensating_controls: tuple[str, ...],
+    ) -> ExceptionRequest: ...
+
+    def decide_exception(
+        self, exception_id: str, *, approver: str, approve: bool
+    ) -> ExceptionRequest: ...
+
+    def revoke_exception(
+        self, exception_id: str, *, identity: str, reason: str
+    ) -> ExceptionRequest: ...
+
+    def list_exceptions(self, *, service: str | None) -> list[ExceptionRequest]: ...
