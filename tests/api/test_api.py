@@ -262,3 +262,15 @@ def test_api_consistency_proof_takes_sizes_never_server_paths(api):
     )
     assert response.status_code == 422
     assert response.json()["field"] == "old"
+
+
+def test_api_consistency_proof_beyond_the_ledger_is_an_input_error(api):
+    size = api.workspace.ledger_size()
+    response = api.client.get(
+        f"/api/v1/ledger/proofs/consistency?old=1&new={size + 5}",
+        headers=api.headers(Role.VIEWER),
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        f"query: new: tree size {size + 5} is larger than the ledger, which has {size} entries"
+    )

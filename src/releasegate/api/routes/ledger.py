@@ -120,8 +120,21 @@ def consistency_proof(
     new: Annotated[int, Query(ge=1)],
 ) -> dict[str, Any]:
     """Sizes only: the CLI also accepts checkpoint files, which a server must not open."""
+    from releasegate.errors import InputError
     from releasegate.service.ledger import prove_consistency
+    from releasegate.service.status import ledger_size
 
+    # The store reads a size beyond the log as a shrunken log (an integrity failure);
+    # from a client it is only a question about the future.
+    size = ledger_size(app)
+    for name, value in (("old", old), ("new", new)):
+        if value > size:
+            raise InputError(
+                f"tree size {value} is larger than the ledger, which has {size} entries",
+                source="query",
+                field=name,
+                hint=f"ask for a size of at most {size}",
+            )
     result = prove_consistency(app, str(old), str(new))
     return {
         "old": {"size": result.old.size, "root_hash": _b64(result.old.root_hash)},
