@@ -15,7 +15,7 @@ from support import EXAMPLES, Workspace
 
 from releasegate.api.auth import Role, add_token
 
-# Who holds each role in the tests; all are members of catalog groups.
+# The identity with each role in the tests. All are members of catalog groups.
 IDENTITY_OF_ROLE = {
     Role.VIEWER: "hugo",
     Role.SUBMITTER: "alice",

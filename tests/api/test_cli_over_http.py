@@ -82,7 +82,7 @@ def test_cli_over_http_runs_the_release_to_allowed(served):
     assert alice("release", "list", "--output", "json").stdout == local_list.stdout
 
 
-def test_cli_over_http_prints_the_same_error_as_in_process(served):
+def test_cli_over_http_same_error(served):
     workspace, server, tokens = served
     local = workspace.run("gate", "rel-missing")
     remote = _remote(server, tokens["alice"])("gate", "rel-missing")
@@ -91,7 +91,7 @@ def test_cli_over_http_prints_the_same_error_as_in_process(served):
     assert "release 'rel-missing' not found" in remote.output
 
 
-def test_cli_over_http_refuses_an_identity_other_than_the_token(served):
+def test_cli_over_http_identity_mismatch(served):
     workspace, server, tokens = served
     created = _remote(server, tokens["alice"])(
         "release", "create", str(workspace.write("release.yaml", MANIFEST)), "--output", "json"
@@ -105,14 +105,14 @@ def test_cli_over_http_refuses_an_identity_other_than_the_token(served):
     assert workspace.json("release", "show", release)[1]["approvals"] == []
 
 
-def test_cli_over_http_refuses_commands_that_run_only_in_process(served):
+def test_cli_over_http_local_only_command(served):
     _workspace, server, tokens = served
     result = _remote(server, tokens["alice"])("ledger", "verify")
     assert result.exit_code == 2
     assert "this command runs only in process, but RELEASEGATE_URL is set" in result.output
 
 
-def test_cli_over_http_without_a_token_says_what_to_set(served):
+def test_cli_over_http_missing_token(served):
     _workspace, server, _tokens = served
     result = _remote(server, "")("release", "list")
     assert result.exit_code == 2

@@ -1,7 +1,7 @@
 """Generated requests from the published OpenAPI document never cause a server error.
 
 Schemathesis reads /api/v1/openapi.json and sends cases built from each
-operation's schema, with a token that holds every role, to the application
+operation's schema, with a token that has every role, to the application
 in process (ASGI). Each case must get a response below 500.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from http_support import make_workspace
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from http_support import make_workspace
 from releasegate.api.app import create_app
 from releasegate.api.auth import HashedTokenVerifier, Role, add_token
 from releasegate.service.app import Application

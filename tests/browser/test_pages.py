@@ -13,10 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from http_support import Server, make_workspace
-from releasegate.api.auth import Role, add_token
 from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN
+
+from releasegate.api.auth import Role, add_token
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -116,7 +116,7 @@ def _log_in(page, server: Server, token: str) -> None:
     page.wait_for_url(server.url + "/")
 
 
-def test_browser_business_owner_approves_and_sees_the_gate_allow(browser, served):
+def test_browser_owner_approves_gate_allows(browser, served):
     _workspace, server, tokens = served
     release = _pending_release(server, tokens)
     for who in ("bob", "erin"):
@@ -133,7 +133,7 @@ def test_browser_business_owner_approves_and_sees_the_gate_allow(browser, served
     page.get_by_role("button", name="Approve").click()
     page.wait_for_selector("text=Your approve was recorded.")
 
-    # The pipeline asks the gate again; the open page follows through server-sent events.
+    # The pipeline requests a new decision, and the open page follows through server-sent events.
     with _api(server, tokens["alice"]) as alice:
         decision = alice.post(
             f"/releases/{release}/decisions",
@@ -147,7 +147,7 @@ def test_browser_business_owner_approves_and_sees_the_gate_allow(browser, served
     page.screenshot(path=str(ARTIFACTS / "release-allowed.png"), full_page=True)
 
 
-def test_browser_main_pages_render_and_are_saved_as_screenshots(browser, served):
+def test_browser_main_pages_screenshots(browser, served):
     _workspace, server, tokens = served
     release = _pending_release(server, tokens)
     page = browser.new_page(viewport={"width": 1366, "height": 900})

@@ -38,7 +38,12 @@ def _field_path(location: tuple[Any, ...]) -> str:
     parts = [str(p) for p in location[1:]] if location else []
     text = ""
     for part in parts:
-        text += f"[{part}]" if part.isdigit() else (f".{part}" if text else part)
+        if part.isdigit():
+            text += f"[{part}]"
+        elif text:
+            text += f".{part}"
+        else:
+            text = part
     return text
 
 

@@ -1,4 +1,4 @@
-"""Who is calling: bearer tokens turned into a principal with roles.
+"""Authentication: bearer tokens turned into a principal with roles.
 
 The API depends on one seam, `TokenVerifier`: given the bearer token of a
 request it returns the authenticated `Principal` (identity and roles) or
@@ -75,7 +75,7 @@ def token_digest(token: str) -> str:
 
 
 def new_token() -> str:
-    """A fresh personal API token: a prefix that secret scanners recognise, 256 random bits."""
+    """Generate a personal API token: a prefix that secret scanners recognise, 256 random bits."""
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 

@@ -26,7 +26,7 @@ SESSION_COOKIE = "releasegate_session"
 
 @dataclass
 class ApiContext:
-    """What every request shares: the use cases' application, the verifier and the metrics."""
+    """Shared state of every request: the use cases' application, the verifier and the metrics."""
 
     application: Application
     verifier: TokenVerifier
@@ -65,14 +65,14 @@ def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The one authentication seam: token in, principal out, or 401."""
+    """Verify the request's token and return its principal (the one authentication seam)."""
     principal = context(request).verifier.verify(bearer_token(request, credentials))
     request.scope.setdefault("state", {})["identity"] = principal.identity
     return principal
 
 
 def require(*roles: Role) -> Callable[..., Principal]:
-    """A dependency that admits principals holding at least one of `roles` (403 otherwise)."""
+    """Build a dependency that admits principals with at least one of `roles` (403 otherwise)."""
     allowed = frozenset(roles)
 
     def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
@@ -88,7 +88,7 @@ def require(*roles: Role) -> Callable[..., Principal]:
     return check
 
 
-# Who may do what. Reading is open to every role; changing state is not.
+# Roles per kind of action. Every role may read, but only some may change state.
 READERS = tuple(Role)
 SUBMITTERS = (Role.SUBMITTER, Role.RELEASE_MANAGER)
 APPROVERS = (Role.APPROVER, Role.RELEASE_MANAGER)

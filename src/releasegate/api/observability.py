@@ -28,7 +28,7 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 # A mutable holder: routes that run in worker threads bind the release id into
-# it, and the access log line written afterwards on the event loop still sees it.
+# it, and the access log line written afterwards on the event loop reads it.
 _request_facts: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("request_facts")
 
 

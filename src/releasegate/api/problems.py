@@ -3,8 +3,8 @@
 A domain error becomes an HTTP status here and nowhere else. The `detail`
 member is the error's message, the same text the CLI prints, and the
 extension member `hint` carries the remediation the CLI prints after it.
-`type` is a URN per error family so that a client can tell them apart
-without parsing the text; `releasegate.client` maps it back to the same
+`type` is a URN per error family, so a client can tell the families apart
+without parsing the text. `releasegate.client` maps it back to the same
 exception class.
 """
 
@@ -56,7 +56,7 @@ def classify(error: ReleasegateError) -> tuple[int, str, str]:
 
 
 def error_class(problem_type: str) -> type[ReleasegateError]:
-    """The exception class of a problem type URN (the client side of `classify`)."""
+    """Map a problem type URN back to its exception class (the client side of `classify`)."""
     slug = problem_type.removeprefix(TYPE_PREFIX)
     for family, _status, family_slug, _title in _FAMILIES:
         if family_slug == slug:

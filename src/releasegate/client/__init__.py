@@ -1,6 +1,6 @@
 """One client, two transports: the use cases in process, or the same use cases over HTTP.
 
-The CLI asks `connect()` for a client. With `RELEASEGATE_URL` set it gets an
+The CLI gets its client from `connect()`. With `RELEASEGATE_URL` set it gets an
 `HttpClient` that calls the server's API with the token in
 `RELEASEGATE_TOKEN`; otherwise a `LocalClient` that runs the use cases in
 this process against the embedded database. Both return the same model
@@ -26,7 +26,7 @@ def remote_url() -> str | None:
 
 
 def connect(local: Application | None = None) -> Client:
-    """The HTTP client when RELEASEGATE_URL is set, otherwise the in-process one."""
+    """Return the HTTP client when RELEASEGATE_URL is set, otherwise the in-process one."""
     url = remote_url()
     if url:
         from releasegate.client.http import HttpClient

@@ -42,7 +42,7 @@ def _error(response: httpx.Response) -> ReleasegateError:
         body = {}
     if not isinstance(body, dict) or "detail" not in body:
         return ReleasegateError(
-            f"the server answered {response.status_code} to {response.request.method} "
+            f"the server returned {response.status_code} for {response.request.method} "
             f"{response.request.url.path} without a problem document",
             hint="check RELEASEGATE_URL points at a releasegate server",
         )

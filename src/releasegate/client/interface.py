@@ -1,4 +1,4 @@
-"""What a client offers: the CLI's use cases, as model objects in and out."""
+"""The client interface: the CLI's use cases, with model objects in and out."""
 
 from __future__ import annotations
 

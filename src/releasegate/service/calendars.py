@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from releasegate.calendar import Occurrence, ServiceCalendar
     from releasegate.model.decision import RiskTier
 
-# The longest span one view may cover; a longer one is almost certainly a typing mistake.
+# The maximum span of one view. A longer span is almost certainly a typing mistake.
 MAX_SPAN = timedelta(days=400)
 
 
@@ -102,7 +102,7 @@ def next_allowed(
     after: datetime,
     duration: timedelta,
 ) -> dict[str, Any]:
-    """The next time a release of `tier` may start, or None with the problems found."""
+    """Find the next time a release of `tier` may start, or None with the problems found."""
     from releasegate.calendar.localtime import format_local, load_zone, utc_text
 
     schedule = _schedule(app, service, environment)

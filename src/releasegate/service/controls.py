@@ -8,7 +8,7 @@ from releasegate.service.app import Application
 
 
 def list_controls(app: Application, service: str | None = None) -> list[dict[str, Any]]:
-    """Every control of the policy set, with its mode from the merged parameters."""
+    """List every control of the policy set, with its mode from the merged parameters."""
     policy = app.policy(service)
     params = policy.params.get("controls") or {}
     return [

@@ -23,7 +23,12 @@ IN_FLIGHT = (ReleaseStatus.CREATED, ReleaseStatus.PENDING, ReleaseStatus.DENIED)
 
 
 def latest_decision(app: Application, release_id: str, environment: str) -> Decision:
-    """The newest recorded decision of a release for one environment."""
+    """Return the newest recorded decision of a release for one environment."""
+    return Decision.model_validate_json(latest_decision_json(app, release_id, environment))
+
+
+def latest_decision_json(app: Application, release_id: str, environment: str) -> str:
+    """Return the newest recorded decision as stored JSON text, for callers that pass it on."""
     env = parse_environment(environment)
     with app.database.transaction() as session:
         row = session.scalars(
@@ -37,7 +42,7 @@ def latest_decision(app: Application, release_id: str, environment: str) -> Deci
                 f"release {release_id!r} has no decision for {env.value}",
                 hint="ask the gate first: 'releasegate gate RELEASE --env ENV'",
             )
-        return Decision.model_validate_json(row.decision_json)
+        return row.decision_json
 
 
 def ledger_size(app: Application) -> int:
@@ -59,7 +64,7 @@ class InboxItem:
 
 
 def sod_conflict(app: Application, release: Release, identity: str) -> str | None:
-    """The reason `identity` may not approve `release`, as the approval use case states it."""
+    """Explain why `identity` may not approve `release`, as the approval use case would."""
     manifest = release.manifest
     if identity in manifest.authors or identity == manifest.requester:
         return (
@@ -129,7 +134,7 @@ def approvals_inbox(app: Application, identity: str) -> list[InboxItem]:
 
 @dataclass(frozen=True)
 class Posture:
-    """How the latest decisions stand: verdicts, failing controls, emergency changes."""
+    """Summary of the latest decisions: verdicts, failing controls, emergency changes."""
 
     releases: int
     verdicts: dict[str, int]

@@ -548,7 +548,7 @@ def _freezes(app: Any, start: datetime, end: datetime) -> list[dict[str, Any]]:
 
 
 def _utc(moment: datetime) -> str:
-    """The same text form as the calendar views, which compares in time order."""
+    """Format a time as the calendar views do, so that text comparison follows time order."""
     from releasegate.calendar.localtime import utc_text
 
     return utc_text(moment)

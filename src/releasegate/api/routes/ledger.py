@@ -124,8 +124,8 @@ def consistency_proof(
     from releasegate.service.ledger import prove_consistency
     from releasegate.service.status import ledger_size
 
-    # The store reads a size beyond the log as a shrunken log (an integrity failure);
-    # from a client it is only a question about the future.
+    # The store reads a size beyond the log as a shrunken log, which is an integrity
+    # failure. From a client it is only a question about the future, so it is bad input.
     size = ledger_size(app)
     for name, value in (("old", old), ("new", new)):
         if value > size:

@@ -204,7 +204,7 @@ def record_approval(
     app: AppDep,
     principal: Annotated[Principal, Depends(require(*APPROVERS))],
 ) -> Approval:
-    """The approver is always the token's identity; segregation of duties is checked here."""
+    """Record the verdict of the token's identity, after the segregation-of-duties checks."""
     from releasegate.service.approvals import record_approval as record
 
     _bind(release_id)
@@ -242,17 +242,25 @@ def list_decisions(
     return list_use_case(app, release_id)
 
 
-@router.get("/{release_id}/decisions/latest", summary="The newest decision for an environment")
+@router.get(
+    "/{release_id}/decisions/latest",
+    summary="The newest decision for an environment",
+    response_class=Response,
+    responses={200: {"model": Decision, "content": {"application/json": {}}}},
+)
 def latest_decision(
     release_id: str,
     app: AppDep,
     _: Annotated[Principal, Depends(require(*READERS))],
     environment: str = "production",
-) -> Decision:
-    from releasegate.service.status import latest_decision as latest
+) -> Response:
+    """Pipelines poll this; the stored decision is sent as recorded, without re-encoding."""
+    from releasegate.service.status import latest_decision_json
 
     _bind(release_id)
-    return latest(app, release_id, environment)
+    return Response(
+        latest_decision_json(app, release_id, environment), media_type="application/json"
+    )
 
 
 @router.post(
