@@ -36,6 +36,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help text: formatting it with rich would import rich on every --help.
+    rich_markup_mode=None,
 )
 release_app = typer.Typer(help="Create and inspect releases.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Attach evidence to a release.", no_args_is_help=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -64,7 +65,12 @@ def serve(
             f"note: no API tokens file at {path}; create a token with "
             "'releasegate api-token create IDENTITY --role ROLE'"
         )
+    log = logging.getLogger("releasegate.server")
+    log.info(
+        "serving http://%s:%d (database %s)", host, port, application.settings.resolved_database_url
+    )
     uvicorn.run(server, host=host, port=port, log_config=None, access_log=False)
+    log.info("stopped")
 
 
 @token_app.command("create")

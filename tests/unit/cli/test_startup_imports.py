@@ -1,11 +1,20 @@
-"""`releasegate --help` must not load the server, the database or the HTTP client."""
+"""`releasegate --help` must not load the server, the database, the HTTP client or rich."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-HEAVY = ("fastapi", "starlette", "uvicorn", "jinja2", "httpx", "sqlalchemy", "prometheus_client")
+HEAVY = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "httpx",
+    "sqlalchemy",
+    "prometheus_client",
+    "rich",
+)
 
 
 def test_cli_help_imports_no_server_database_or_http_module():
