@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -37,13 +37,18 @@ class ApiContext:
     gate_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def context(request: Request) -> ApiContext:
+# The dependencies below are coroutines on purpose: FastAPI runs plain functions in
+# its thread pool, and a thread hop per dependency costs more than their work.
+
+
+async def context(request: Request) -> ApiContext:
     ctx: ApiContext = request.app.state.context
     return ctx
 
 
-def application(request: Request) -> Application:
-    return context(request).application
+async def application(request: Request) -> Application:
+    ctx: ApiContext = request.app.state.context
+    return ctx.application
 
 
 _bearer = HTTPBearer(auto_error=False, description="A personal API token or an OIDC token.")
@@ -61,21 +66,22 @@ def bearer_token(request: Request, credentials: HTTPAuthorizationCredentials | N
     )
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """Verify the request's token and return its principal (the one authentication seam)."""
-    principal = context(request).verifier.verify(bearer_token(request, credentials))
+    ctx: ApiContext = request.app.state.context
+    principal = ctx.verifier.verify(bearer_token(request, credentials))
     request.scope.setdefault("state", {})["identity"] = principal.identity
     return principal
 
 
-def require(*roles: Role) -> Callable[..., Principal]:
+def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """Build a dependency that admits principals with at least one of `roles` (403 otherwise)."""
     allowed = frozenset(roles)
 
-    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.has_any(allowed):
             raise ForbiddenError(
                 f"{principal.identity} has role(s) {role_names(principal.roles) or '(none)'}; "
