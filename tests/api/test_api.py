@@ -275,3 +275,29 @@ def test_api_consistency_beyond_ledger(api):
     assert response.json()["detail"] == (
         f"query: new: tree size {size + 5} is larger than the ledger, which has {size} entries"
     )
+
+
+def test_api_decision_replay_same_verdict(api):
+    release = api.create_release()
+    _evidence(api, release, "junit.xml", JUNIT_PASS)
+    decision = _gate(api, release)
+    response = api.client.post(
+        f"/api/v1/decisions/{decision['id']}/replay", headers=api.headers(Role.AUDITOR)
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["same"] is True
+    assert body["recorded"] == body["replayed"] == decision["outcome"]
+    assert body["differences"] == []
+
+
+def test_api_control_show_names_frameworks(api):
+    response = api.client.get("/api/v1/controls/vul-1", headers=api.headers(Role.VIEWER))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == "VUL-1"
+    assert body["blocking"] is True
+    assert body["frameworks"]
+    missing = api.client.get("/api/v1/controls/XYZ-9", headers=api.headers(Role.VIEWER))
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "control 'XYZ-9' not found"

@@ -59,6 +59,8 @@ ROUTES = [
     ("GET", "/api/v1/calendar/next?service=payments-api&tier=low", EVERYONE, {}),
     ("GET", "/api/v1/controls", EVERYONE, {}),
     ("GET", "/api/v1/whoami", EVERYONE, {}),
+    ("GET", "/api/v1/controls/VUL-1", EVERYONE, {}),
+    ("POST", "/api/v1/decisions/{dec}/replay", {AU, AD}, {}),
     ("GET", "/api/v1/ledger/checkpoint", EVERYONE, {}),
     ("POST", "/api/v1/ledger/checkpoints", {AD, AU}, {}),
     ("GET", "/api/v1/ledger/verify", {AU, AD}, {}),
@@ -92,7 +94,12 @@ def world(api):
         headers=api.headers(S),
     )
     assert exception.status_code == 201, exception.text
-    return {"rel": release, "ev": upload.json()["id"], "exc": exception.json()["id"]}
+    return {
+        "rel": release,
+        "ev": upload.json()["id"],
+        "exc": exception.json()["id"],
+        "dec": gate.json()["id"],
+    }
 
 
 def _request(api, world, method: str, path: str, role: Role | None, options: dict):
@@ -127,6 +134,8 @@ def test_route_table_covers_every_api_route(api):
             .replace("{rel}", "{release_id}")
             .replace("{ev}", "{evidence_id}")
             .replace("{exc}", "{exception_id}")
+            .replace("{dec}", "{decision_id}")
+            .replace("/controls/VUL-1", "/controls/{control_id}")
             .replace("/inclusion/0", "/inclusion/{index}"),
         )
         for method, path, _roles, _options in ROUTES

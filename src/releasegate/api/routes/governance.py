@@ -9,7 +9,16 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from releasegate.api.auth import Principal
-from releasegate.api.deps import APPROVERS, READERS, REQUESTERS, REVOKERS, AppDep, require
+from releasegate.api.deps import (
+    APPROVERS,
+    AUDITORS,
+    READERS,
+    REQUESTERS,
+    REVOKERS,
+    AppDep,
+    ContextDep,
+    require,
+)
 from releasegate.model import ExceptionRequest
 from releasegate.model.decision import RiskTier
 
@@ -202,4 +211,47 @@ def whoami(
         "identity": principal.identity,
         "roles": sorted(r.value for r in principal.roles),
         "groups": list(app.catalog.groups_of(principal.identity)),
+    }
+
+
+@router.get("/controls/{control_id}", summary="One control with its parameters", tags=["controls"])
+def control(
+    control_id: str,
+    app: AppDep,
+    _: Annotated[Principal, Depends(require(*READERS))],
+) -> dict[str, Any]:
+    from releasegate.errors import NotFoundError
+
+    policy = app.policy(None)
+    meta = policy.controls.get(control_id.upper())
+    if meta is None:
+        raise NotFoundError(
+            f"control {control_id!r} not found",
+            hint="list controls with 'releasegate controls list'",
+        )
+    parameters = (policy.params.get("controls") or {}).get(meta.id, {})
+    return {**meta.model_dump(mode="json"), "parameters": parameters}
+
+
+@router.post(
+    "/decisions/{decision_id}/replay",
+    summary="Re-evaluate a stored decision with its pinned policy revision",
+    tags=["audit"],
+)
+def replay(
+    decision_id: str,
+    ctx: ContextDep,
+    _: Annotated[Principal, Depends(require(*AUDITORS))],
+) -> dict[str, Any]:
+    from releasegate.service.policies import replay_decision
+
+    with ctx.gate_lock:  # the replay runs the Rego engine like a gate evaluation
+        result = replay_decision(ctx.application, decision_id)
+    return {
+        "decision": decision_id,
+        "same": result.same,
+        "recorded": result.decision.outcome.value,
+        "replayed": result.verdict.outcome.value,
+        "policy_revision": result.decision.policy_revision,
+        "differences": result.differences,
     }
