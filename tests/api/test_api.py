@@ -301,3 +301,13 @@ def test_api_control_show_names_frameworks(api):
     missing = api.client.get("/api/v1/controls/XYZ-9", headers=api.headers(Role.VIEWER))
     assert missing.status_code == 404
     assert missing.json()["detail"] == "control 'XYZ-9' not found"
+
+
+def test_api_download_name_cannot_inject_headers():
+    from releasegate.api.routes.releases import attachment
+
+    value = attachment('report"\r\nSet-Cookie: x=1.xml')
+    assert "\r" not in value
+    assert "\n" not in value
+    assert value.startswith('attachment; filename="report_Set-Cookie_x_1.xml"; ')
+    assert value.endswith("filename*=UTF-8''report%22%0D%0ASet-Cookie%3A%20x%3D1.xml")

@@ -280,6 +280,7 @@ def mount_web(api: FastAPI) -> None:
 
     @api.get("/releases/{release_id}/evidence/{evidence_id}", include_in_schema=False)
     def evidence_download(request: Request, release_id: str, evidence_id: str) -> Response:
+        from releasegate.api.routes.releases import attachment
         from releasegate.service.evidence import load_evidence
 
         principal = _principal(request)
@@ -291,7 +292,7 @@ def mount_web(api: FastAPI) -> None:
                 return Response(
                     app.blobs.get(record.sha256),
                     media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{record.filename}"'},
+                    headers={"Content-Disposition": attachment(record.filename)},
                 )
         return not_found_page(request)
 
@@ -475,6 +476,7 @@ def mount_web(api: FastAPI) -> None:
     def audit_bundle(request: Request, release_id: str) -> Response:
         import tempfile
 
+        from releasegate.api.routes.releases import attachment
         from releasegate.service.audit import export_bundle
 
         principal = _principal(request)
@@ -488,7 +490,7 @@ def mount_web(api: FastAPI) -> None:
         return Response(
             data,
             media_type="application/zip",
-            headers={"Content-Disposition": f'attachment; filename="audit-{release_id}.zip"'},
+            headers={"Content-Disposition": attachment(f"audit-{release_id}.zip")},
         )
 
 

@@ -155,6 +155,7 @@ async def audit_bundle(
     app: AppDep,
     _: Annotated[Principal, Depends(require(*AUDITORS))],
 ) -> Response:
+    from releasegate.api.routes.releases import attachment
     from releasegate.service.audit import export_bundle
 
     with tempfile.TemporaryDirectory(prefix="releasegate-bundle-") as folder:
@@ -165,7 +166,7 @@ async def audit_bundle(
         data,
         media_type="application/zip",
         headers={
-            "Content-Disposition": f'attachment; filename="audit-{summary.release_id}.zip"',
+            "Content-Disposition": attachment(f"audit-{summary.release_id}.zip"),
             "X-Releasegate-Tree-Size": str(summary.tree_size),
         },
     )

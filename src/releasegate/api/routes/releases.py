@@ -41,6 +41,14 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _CHUNK = 1 << 16
 
 
+def attachment(filename: str) -> str:
+    """Build a Content-Disposition value that no stored file name can break out of."""
+    from urllib.parse import quote
+
+    plain = _SAFE_NAME.sub("_", filename).strip("._") or "download"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def _bind(release_id: str) -> None:
     bind_release(release_id)
 
@@ -159,7 +167,7 @@ def evidence_content(
                 data,
                 media_type="application/octet-stream",
                 headers={
-                    "Content-Disposition": f'attachment; filename="{record.filename}"',
+                    "Content-Disposition": attachment(record.filename),
                     "Digest": f"sha-256={record.sha256}",
                 },
             )
