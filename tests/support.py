@@ -67,12 +67,8 @@ SARIF_HIGH = json.dumps(
                         "level": "error",
                         "message": {"text": "subprocess call with shell=True"},
                         "locations": [
-                            {
-                                "physicalLocation": {
-                                    "artifactLocation": {"uri": "src/app.py"},
-                                    "region": {"startLine": 7},
-                                }
-                            }
+                            {"physicalLocation": {"artifactLocation": {"uri": "src/app.py"},
+                                                  "region": {"startLine": 7}}}
                         ],
                     }
                 ],
