@@ -80,22 +80,9 @@ def test_cli_finding_waived_by_exception(ws):
     assert control(decision, "VUL-1")["outcome"] == "fail"
 
     result, exception = ws.json(
-        "exception",
-        "request",
-        "--control",
-        "VUL-1",
-        "--release",
-        release,
-        "--finding",
-        "B602",
-        "--justification",
-        "input is a constant",
-        "--compensating",
-        "code review",
-        "--expires-in",
-        "7d",
-        "--as",
-        "alice",
+        "exception", "request", "--control", "VUL-1", "--release", release, "--finding", "B602",
+        "--justification", "input is a constant", "--compensating", "code review",
+        "--expires-in", "7d", "--as", "alice",
     )
     assert result.exit_code == 0, result.output
     own = ws.run("exception", "approve", exception["id"], "--as", "alice")
@@ -130,11 +117,7 @@ def test_cli_invalid_manifest_names_field_and_stores_nothing(ws):
 
 
 def test_cli_unknown_service_rejected(ws):
-    result = ws.run(
-        "release",
-        "create",
-        str(ws.write("r.yaml", MANIFEST.replace("payments-api\n", "ghost\n", 1))),
-    )
+    result = ws.run("release", "create", str(ws.write("r.yaml", MANIFEST.replace("payments-api\n", "ghost\n", 1))))
     assert result.exit_code == 2
     assert "r.yaml: service: service 'ghost' is not in the catalog" in result.output
 
@@ -180,9 +163,7 @@ def test_cli_ledger_verify_and_tamper(ws):
     db = sqlite3.connect(ws.root / ".releasegate" / "releasegate.db")
     with db:
         body = db.execute("select body from ledger_entries where seq = 2").fetchone()[0]
-        db.execute(
-            "update ledger_entries set body = ? where seq = 2", (body.replace("junit", "junIt", 1),)
-        )
+        db.execute("update ledger_entries set body = ? where seq = 2", (body.replace("junit", "junIt", 1),))
     db.close()
     result, report = ws.json("ledger", "verify")
     assert result.exit_code == 1
@@ -222,22 +203,8 @@ def test_cli_widened_exception_scope_detected(ws):
     attach(ws, release, "junit.xml", JUNIT_PASS)
     attach(ws, release, "scan.sarif", SARIF_HIGH)
     _, exception = ws.json(
-        "exception",
-        "request",
-        "--control",
-        "VUL-1",
-        "--release",
-        release,
-        "--finding",
-        "B999",
-        "--justification",
-        "j",
-        "--compensating",
-        "c",
-        "--expires-in",
-        "7d",
-        "--as",
-        "alice",
+        "exception", "request", "--control", "VUL-1", "--release", release, "--finding", "B999",
+        "--justification", "j", "--compensating", "c", "--expires-in", "7d", "--as", "alice",
     )
     assert ws.run("exception", "approve", exception["id"], "--as", "dana").exit_code == 0
     db_execute(ws, "update exceptions set finding = 'B602' where id = ?", exception["id"])
@@ -265,20 +232,8 @@ def test_cli_unknown_identity_cannot_approve(ws):
 def test_cli_exception_approver_must_hold_role(ws):
     release = create(ws)
     _, exception = ws.json(
-        "exception",
-        "request",
-        "--control",
-        "VUL-1",
-        "--release",
-        release,
-        "--justification",
-        "j",
-        "--compensating",
-        "c",
-        "--expires-in",
-        "7d",
-        "--as",
-        "bob",
+        "exception", "request", "--control", "VUL-1", "--release", release,
+        "--justification", "j", "--compensating", "c", "--expires-in", "7d", "--as", "bob",
     )
     # chen is an engineer: not a control owner, CAB member or exception approver group member.
     result = ws.run("exception", "approve", exception["id"], "--as", "chen")
@@ -292,20 +247,8 @@ def test_cli_author_cannot_approve_waiver_of_own_release(ws):
     manifest = MANIFEST.replace("authors: [alice]", "authors: [alice, dana]")
     release = create(ws, manifest)
     _, exception = ws.json(
-        "exception",
-        "request",
-        "--control",
-        "VUL-1",
-        "--release",
-        release,
-        "--justification",
-        "j",
-        "--compensating",
-        "c",
-        "--expires-in",
-        "7d",
-        "--as",
-        "bob",
+        "exception", "request", "--control", "VUL-1", "--release", release,
+        "--justification", "j", "--compensating", "c", "--expires-in", "7d", "--as", "bob",
     )
     result = ws.run("exception", "approve", exception["id"], "--as", "dana")
     assert result.exit_code == 2
@@ -315,54 +258,20 @@ def test_cli_author_cannot_approve_waiver_of_own_release(ws):
 def test_cli_exception_request_validated_against_policy(ws):
     release = create(ws)
     too_long = ws.run(
-        "exception",
-        "request",
-        "--control",
-        "VUL-1",
-        "--release",
-        release,
-        "--justification",
-        "j",
-        "--compensating",
-        "c",
-        "--expires-in",
-        "45d",
-        "--as",
-        "bob",
+        "exception", "request", "--control", "VUL-1", "--release", release,
+        "--justification", "j", "--compensating", "c", "--expires-in", "45d", "--as", "bob",
     )
     assert too_long.exit_code == 2
     assert "longer than the maximum of 30 days" in too_long.output
     non_waivable = ws.run(
-        "exception",
-        "request",
-        "--control",
-        "SOD-3",
-        "--release",
-        release,
-        "--justification",
-        "j",
-        "--compensating",
-        "c",
-        "--expires-in",
-        "7d",
-        "--as",
-        "bob",
+        "exception", "request", "--control", "SOD-3", "--release", release,
+        "--justification", "j", "--compensating", "c", "--expires-in", "7d", "--as", "bob",
     )
     assert non_waivable.exit_code == 2
     assert "control SOD-3 may not be waived by any exception" in non_waivable.output
     no_compensating = ws.run(
-        "exception",
-        "request",
-        "--control",
-        "VUL-1",
-        "--release",
-        release,
-        "--justification",
-        "j",
-        "--expires-in",
-        "7d",
-        "--as",
-        "bob",
+        "exception", "request", "--control", "VUL-1", "--release", release,
+        "--justification", "j", "--expires-in", "7d", "--as", "bob",
     )
     assert no_compensating.exit_code == 2
     assert "needs at least one compensating control" in no_compensating.output
@@ -374,28 +283,12 @@ def test_cli_revoked_exception_stops_waiving(ws):
     attach(ws, release, "scan.sarif", SARIF_HIGH)
     approve_all(ws, release)
     _, exception = ws.json(
-        "exception",
-        "request",
-        "--control",
-        "VUL-1",
-        "--release",
-        release,
-        "--finding",
-        "B602",
-        "--justification",
-        "j",
-        "--compensating",
-        "c",
-        "--expires-in",
-        "7d",
-        "--as",
-        "alice",
+        "exception", "request", "--control", "VUL-1", "--release", release, "--finding", "B602",
+        "--justification", "j", "--compensating", "c", "--expires-in", "7d", "--as", "alice",
     )
     assert ws.run("exception", "approve", exception["id"], "--as", "farid").exit_code == 0
     assert ws.json("gate", release)[0].exit_code == 0
-    revoked = ws.run(
-        "exception", "revoke", exception["id"], "--as", "dana", "--reason", "fix shipped"
-    )
+    revoked = ws.run("exception", "revoke", exception["id"], "--as", "dana", "--reason", "fix shipped")
     assert revoked.exit_code == 0
     result, decision = ws.json("gate", release)
     assert result.exit_code == 1

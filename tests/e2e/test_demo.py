@@ -22,12 +22,7 @@ def releasegate(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELEASEGATE_")}
     env["COLUMNS"] = "200"
     return subprocess.run(
-        [str(script), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+        [str(script), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
         check=False,
     )
 
@@ -52,10 +47,8 @@ def test_demo_goes_from_deny_to_allow(demo_run):
 def test_demo_first_decision_reasons(demo_run):
     workdir, _ = demo_run
     db = sqlite3.connect(workdir / ".releasegate" / "releasegate.db")
-    first, second = [
-        json.loads(r[0])
-        for r in db.execute("select decision_json from decisions order by evaluated_at")
-    ]
+    first, second = [json.loads(r[0]) for r in db.execute(
+        "select decision_json from decisions order by evaluated_at")]
     db.close()
     results = {r["control_id"]: r for r in first["results"]}
     assert first["outcome"] == "deny"

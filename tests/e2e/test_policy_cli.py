@@ -45,10 +45,7 @@ def test_policy_edit_changes_revision_and_replay_stays_pinned(ws):
     result, second = ws.json("gate", release)
     assert result.exit_code == 1
     assert second["policy_revision"] != first["policy_revision"]
-    assert (
-        control(second, "platform.extra")["violations"][0]["msg"]
-        == "production releases are paused"
-    )
+    assert control(second, "platform.extra")["violations"][0]["msg"] == "production releases are paused"
     # The first decision replays under its own pinned revision, without the new rule.
     result, replay = ws.json("decision", "replay", first["id"])
     assert result.exit_code == 0
@@ -99,10 +96,7 @@ def test_policy_check_lists_revisions(ws):
 def test_policy_test_runs_layer_tests(ws):
     result, tests = ws.json("policy", "test", str(ws.root / "policies"))
     assert result.exit_code == 0, result.output
-    assert {t["rule"] for t in tests} >= {
-        "test_missing_ticket_denies",
-        "test_ticket_present_passes",
-    }
+    assert {t["rule"] for t in tests} >= {"test_missing_ticket_denies", "test_ticket_present_passes"}
     assert all(t["status"] == "pass" for t in tests)
 
 
@@ -120,9 +114,7 @@ def test_policy_test_failing_rule_exit_1(ws):
 def test_policy_eval_stored_input(ws):
     release = allowed_release(ws)
     _, decision = ws.json("gate", release)
-    blob = (
-        ws.root / ".releasegate" / "blobs" / decision["input_sha256"][:2] / decision["input_sha256"]
-    )
+    blob = ws.root / ".releasegate" / "blobs" / decision["input_sha256"][:2] / decision["input_sha256"]
     result, evaluated = ws.json("policy", "eval", "--input", str(blob))
     assert result.exit_code == 0
     assert evaluated["outcome"] == "allow"

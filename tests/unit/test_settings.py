@@ -8,10 +8,7 @@ from releasegate.settings import load_settings
 
 def test_settings_defaults_in_home(tmp_path):
     settings = load_settings(home=tmp_path, environ={})
-    assert (
-        settings.resolved_database_url
-        == f"sqlite:///{tmp_path / '.releasegate' / 'releasegate.db'}"
-    )
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / '.releasegate' / 'releasegate.db'}"
     assert settings.resolved_blob_dir == tmp_path / ".releasegate" / "blobs"
     assert settings.resolved_catalog == tmp_path / "catalog.yaml"
     assert settings.approval_ttl_hours == 72
@@ -22,9 +19,7 @@ def test_settings_precedence_flag_env_file(tmp_path):
         '[releasegate]\ncatalog = "from-file.yaml"\napproval_ttl_hours = 10\nlog_level = "INFO"\n'
     )
     env = {"RELEASEGATE_CATALOG": "from-env.yaml", "RELEASEGATE_APPROVAL_TTL_HOURS": "20"}
-    settings = load_settings(
-        home=tmp_path, environ=env, overrides={"catalog": Path("from-flag.yaml")}
-    )
+    settings = load_settings(home=tmp_path, environ=env, overrides={"catalog": Path("from-flag.yaml")})
     assert settings.resolved_catalog == tmp_path / "from-flag.yaml"
     assert settings.approval_ttl_hours == 20
     assert settings.log_level == "INFO"
@@ -34,9 +29,7 @@ def test_settings_file_paths_relative_to_file(tmp_path):
     config_dir = tmp_path / "conf"
     config_dir.mkdir()
     (config_dir / "rg.toml").write_text('policy_dir = "policies"\n')
-    settings = load_settings(
-        home=tmp_path, environ={"RELEASEGATE_CONFIG": str(config_dir / "rg.toml")}
-    )
+    settings = load_settings(home=tmp_path, environ={"RELEASEGATE_CONFIG": str(config_dir / "rg.toml")})
     assert settings.resolved_policy_dir == config_dir / "policies"
 
 

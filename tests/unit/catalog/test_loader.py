@@ -36,10 +36,7 @@ def test_catalog_example_payments_service():
     assert payments is not None
     assert payments.criticality is Criticality.TIER_0
     assert payments.data_classification is DataClassification.REGULATED
-    assert set(payments.finance_processes) == {
-        FinanceProcess.PAYMENTS,
-        FinanceProcess.RECONCILIATION,
-    }
+    assert set(payments.finance_processes) == {FinanceProcess.PAYMENTS, FinanceProcess.RECONCILIATION}
     assert len(payments.regions) == 2
     assert payments.owners.business_control == "payments-control-owners"
     portal = catalog.service("reporting-portal")
@@ -55,18 +52,13 @@ def test_catalog_identities_are_lowercased(tmp_path):
 
 def test_catalog_wrong_criticality_names_field(tmp_path):
     path = write(tmp_path, VALID.replace("criticality: 1", "criticality: 7"))
-    with pytest.raises(
-        InputError, match=r"catalog.yaml: services\[0\]\.criticality: Input should be 0, 1, 2 or 3"
-    ):
+    with pytest.raises(InputError, match=r"catalog.yaml: services\[0\]\.criticality: Input should be 0, 1, 2 or 3"):
         load_catalog(path)
 
 
 def test_catalog_unknown_owner_group(tmp_path):
     path = write(tmp_path, VALID.replace("business_control: owners", "business_control: nobody"))
-    with pytest.raises(
-        InputError,
-        match=r"services\[0\]\.owners\.business_control: owner group 'nobody' is not defined",
-    ):
+    with pytest.raises(InputError, match=r"services\[0\]\.owners\.business_control: owner group 'nobody' is not defined"):
         load_catalog(path)
 
 
@@ -82,9 +74,7 @@ def test_catalog_empty_file(tmp_path):
 
 
 def test_catalog_invalid_yaml_names_position(tmp_path):
-    with pytest.raises(
-        InputError, match=r"catalog.yaml: line 3, column 1: invalid YAML: expected .,. or .\]."
-    ):
+    with pytest.raises(InputError, match=r"catalog.yaml: line 3, column 1: invalid YAML: expected .,. or .\]."):
         load_catalog(write(tmp_path, "apiVersion: releasegate/v1\nkind: [Catalog\n"))
 
 
@@ -94,9 +84,7 @@ def test_catalog_wrong_kind(tmp_path):
 
 
 def test_catalog_unknown_key_rejected(tmp_path):
-    path = write(
-        tmp_path, VALID.replace("    title: A service\n", "    title: A service\n    tier: 2\n")
-    )
+    path = write(tmp_path, VALID.replace("    title: A service\n", "    title: A service\n    tier: 2\n"))
     with pytest.raises(InputError, match=r"services\[0\]\.tier: Extra inputs are not permitted"):
         load_catalog(path)
 
@@ -108,16 +96,12 @@ def test_catalog_missing_file(tmp_path):
 
 def test_catalog_duplicate_key_rejected(tmp_path):
     text = VALID.replace("    title: A service\n", "    title: A service\n    title: Another\n")
-    with pytest.raises(
-        InputError, match=r"line \d+, column \d+: invalid YAML: duplicate key 'title'"
-    ):
+    with pytest.raises(InputError, match=r"line \d+, column \d+: invalid YAML: duplicate key 'title'"):
         load_catalog(write(tmp_path, text))
 
 
 def test_catalog_alias_rejected(tmp_path):
-    text = VALID.replace(
-        "  owners: {members: [dana]}", "  owners: {members: &m [dana]}\n  more: {members: *m}"
-    )
+    text = VALID.replace("  owners: {members: [dana]}", "  owners: {members: &m [dana]}\n  more: {members: *m}")
     with pytest.raises(InputError, match=r"YAML aliases \(\*name\) are not accepted"):
         load_catalog(write(tmp_path, text))
 

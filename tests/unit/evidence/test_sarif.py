@@ -817,7 +817,5 @@ def test_sarif_duplicate_key_rejected():
         b'[{"ruleId": "R1", "level": "error", "message": {"text": "m"}}]}], '
         b'"runs": [{"tool": {"driver": {"name": "x"}}, "results": []}]}'
     )
-    with pytest.raises(
-        EvidenceError, match="scan.sarif: invalid JSON: the key 'runs' appears twice"
-    ):
+    with pytest.raises(EvidenceError, match="scan.sarif: invalid JSON: the key 'runs' appears twice"):
         SarifParser().parse(data, source="scan.sarif")

@@ -46,11 +46,7 @@ PAYMENTS_CONTRIBUTIONS = [
         "points": 0,
         "reason": "1 legal entity (acme-bank-eu) adds 0 (1 per legal entity beyond the first)",
     },
-    {
-        "factor": "affected_services",
-        "points": 0,
-        "reason": "no other services add 0 (1 per other service)",
-    },
+    {"factor": "affected_services", "points": 0, "reason": "no other services add 0 (1 per other service)"},
     {"factor": "change_type", "points": 0, "reason": "normal change adds 0"},
     {"factor": "linked_change", "points": 0, "reason": "no linked change adds 0"},
     {"factor": "timing", "points": 0, "reason": "deployment outside every freeze period adds 0"},

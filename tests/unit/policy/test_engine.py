@@ -45,13 +45,8 @@ def release() -> Release:
         authors=("alice",),
         requester="alice",
     )
-    return Release(
-        id="rel-1",
-        manifest=manifest,
-        status=ReleaseStatus.CREATED,
-        created_at=NOW,
-        manifest_sha256="e" * 64,
-    )
+    return Release(id="rel-1", manifest=manifest, status=ReleaseStatus.CREATED,
+                   created_at=NOW, manifest_sha256="e" * 64)
 
 
 def decide(policy_dir: Path, *, mutate=None):
@@ -65,14 +60,8 @@ def decide(policy_dir: Path, *, mutate=None):
 
 def document_for(policy):
     return build_input(
-        release=release(),
-        catalog=load_catalog(EXAMPLES / "catalog.yaml"),
-        environment="production",
-        revision=policy.revision,
-        now=NOW,
-        evidence=[],
-        approvals=[],
-        exceptions=[],
+        release=release(), catalog=load_catalog(EXAMPLES / "catalog.yaml"), environment="production",
+        revision=policy.revision, now=NOW, evidence=[], approvals=[], exceptions=[],
     )
 
 
@@ -87,7 +76,7 @@ def test_engine_no_evidence_denies(policies):
 
 def test_engine_team_rule_raising_denies(policies):
     (policies / "platform" / "raises.rego").write_text(
-        "package platform.raises\n\nimport rego.v1\n\n"
+        'package platform.raises\n\nimport rego.v1\n\n'
         'deny contains "too many" if to_number("abc") > 3\n'
     )
     results, outcome = decide(policies)
@@ -100,7 +89,7 @@ def test_engine_team_rule_raising_denies(policies):
 
 def test_engine_team_rule_with_message_object(policies):
     (policies / "platform" / "objects.rego").write_text(
-        "package platform.objects\n\nimport rego.v1\n\n"
+        'package platform.objects\n\nimport rego.v1\n\n'
         'deny contains {"msg": "object message"} if input.environment == "production"\n'
     )
     results, outcome = decide(policies)
@@ -113,9 +102,7 @@ def test_engine_rego_syntax_error_names_file(policies):
     from releasegate.errors import PolicyError
 
     (policies / "enterprise" / "broken.rego").write_text("package enterprise.broken\n\nfoo if {\n")
-    with pytest.raises(
-        PolicyError, match="enterprise/broken.rego: Rego does not compile"
-    ) as caught:
+    with pytest.raises(PolicyError, match="enterprise/broken.rego: Rego does not compile") as caught:
         decide(policies)
     assert "-- enterprise/broken.rego:3:8" in caught.value.message
 
@@ -134,17 +121,8 @@ def test_engine_wrong_types_fail_closed(policies):
     policy = load_policy_set(policies, "payments-api")
     document = document_for(policy)
     document["evidence"]["test_reports"] = [
-        {
-            "id": "ev-1",
-            "sha256": "0" * 64,
-            "format": "junit",
-            "commit": "c" * 40,
-            "tests": "many",
-            "failures": "none",
-            "errors": 0,
-            "skipped": 0,
-            "flaky": 0,
-        }
+        {"id": "ev-1", "sha256": "0" * 64, "format": "junit", "commit": "c" * 40,
+         "tests": "many", "failures": "none", "errors": 0, "skipped": 0, "flaky": 0}
     ]
     verdict = decide_verdict(policy, compile_policy(policy).evaluate(document), document)
     results = {r.control_id: r for r in verdict.results}
@@ -156,19 +134,11 @@ def test_engine_builtin_error_isolated_to_control(policies):
     policy = load_policy_set(policies, "payments-api")
     document = document_for(policy)
     document["exceptions"] = [
-        {
-            "id": "exc-1",
-            "control_id": "VUL-1",
-            "scope": {"service": "payments-api", "release_id": None, "finding": None},
-            "justification": "j",
-            "compensating_controls": ["c"],
-            "requester": "alice",
-            "approver": "farid",
-            "status": "approved",
-            "requested_at": "yesterday",
-            "decided_at": "today",
-            "expires_at": "next week",
-        }
+        {"id": "exc-1", "control_id": "VUL-1",
+         "scope": {"service": "payments-api", "release_id": None, "finding": None},
+         "justification": "j", "compensating_controls": ["c"], "requester": "alice",
+         "approver": "farid", "status": "approved", "requested_at": "yesterday",
+         "decided_at": "today", "expires_at": "next week"}
     ]
     verdict = decide_verdict(policy, compile_policy(policy).evaluate(document), document)
     results = {r.control_id: r for r in verdict.results}
@@ -201,11 +171,7 @@ def test_engine_team_messages_attributed_to_controls(policies):
     (folder / "rules.rego").write_text(TEAM_CONTROLS)
     results, outcome = decide(policies)
     pay1 = results["PAY-1"]
-    assert (pay1.title, pay1.blocking, pay1.outcome) == (
-        "Settlement cut-off respected",
-        True,
-        ControlOutcome.FAIL,
-    )
+    assert (pay1.title, pay1.blocking, pay1.outcome) == ("Settlement cut-off respected", True, ControlOutcome.FAIL)
     assert pay1.remediation == "Release after the settlement cut-off."
     assert pay1.frameworks == ("SOX ITGC change management",)
     assert results["PAY-2"].blocking is False
@@ -241,10 +207,7 @@ def test_engine_loosening_application_layer_rejected(policies):
     (policies / "application" / "payments-api" / "data.yaml").write_text(
         "exceptions:\n  max_duration_days: 365\n"
     )
-    with pytest.raises(
-        PolicyError,
-        match=r"application/payments-api: parameter exceptions.max_duration_days loosened from 30 \(set by enterprise\) to 365",
-    ):
+    with pytest.raises(PolicyError, match=r"application/payments-api: parameter exceptions.max_duration_days loosened from 30 \(set by enterprise\) to 365"):
         decide(policies)
 
 

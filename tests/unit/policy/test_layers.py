@@ -45,10 +45,9 @@ def test_layers_revision_changes_with_one_byte(policies):
 
 
 def test_layers_revision_differs_per_application_layer(policies):
-    assert (
-        load_policy_set(policies, "payments-api").revision
-        != load_policy_set(policies, "reporting-portal").revision
-    )
+    assert load_policy_set(policies, "payments-api").revision != load_policy_set(
+        policies, "reporting-portal"
+    ).revision
 
 
 def test_layers_missing_platform_layer(policies):
@@ -66,9 +65,7 @@ def test_layers_reserved_package_rejected(policies):
     (policies / "platform" / "sneaky.rego").write_text(
         "package releasegate.controls.vul_1\nimport rego.v1\napplicable := false\n"
     )
-    with pytest.raises(
-        PolicyError, match="platform/sneaky.rego: package releasegate.controls.vul_1 is reserved"
-    ):
+    with pytest.raises(PolicyError, match="platform/sneaky.rego: package releasegate.controls.vul_1 is reserved"):
         load_policy_set(policies, "payments-api")
 
 
@@ -117,18 +114,12 @@ def test_metadata_reads_control():
     )
     assert meta is not None
     assert (meta.id, meta.title, meta.blocking, meta.frameworks, meta.solution) == (
-        "ABC-1",
-        "Something checked",
-        True,
-        ("SOX",),
-        "Do the thing.",
+        "ABC-1", "Something checked", True, ("SOX",), "Do the thing."
     )
 
 
 def test_metadata_package_must_match_id():
-    with pytest.raises(
-        PolicyError, match="control ABC-1 must live in package releasegate.controls.abc_1"
-    ):
+    with pytest.raises(PolicyError, match="control ABC-1 must live in package releasegate.controls.abc_1"):
         control_metadata(
             METADATA_MODULE.format(blocking="true", package="releasegate.controls.other"),
             path="x.rego",
@@ -154,9 +145,7 @@ def test_layers_application_cannot_turn_off_blocking(policies):
     (policies / "application" / "payments-api" / "data.yaml").write_text(
         "controls:\n  VUL-1:\n    blocking: false\n"
     )
-    with pytest.raises(
-        PolicyError, match=r"controls.VUL-1.blocking loosened from True \(set by builtin\) to False"
-    ):
+    with pytest.raises(PolicyError, match=r"controls.VUL-1.blocking loosened from True \(set by builtin\) to False"):
         load_policy_set(policies, "payments-api")
 
 

@@ -20,13 +20,8 @@ def test_params_tightening_layers_apply_in_order():
     params = merge(
         ("enterprise", {"exceptions": {"max_duration_days": 60}}),
         ("platform", {"exceptions": {"max_duration_days": 30}}),
-        (
-            "application/payments-api",
-            {
-                "vulnerabilities": {"blocking_severity": {"3": "high"}},
-                "approvals": {"min_approvers": {"high": 3}},
-            },
-        ),
+        ("application/payments-api", {"vulnerabilities": {"blocking_severity": {"3": "high"}},
+                                      "approvals": {"min_approvers": {"high": 3}}}),
     )
     assert params["exceptions"]["max_duration_days"] == 30
     assert params["vulnerabilities"]["blocking_severity"] == {"0": "high", "3": "high"}
@@ -53,9 +48,7 @@ def test_params_loosening_maximum_rejected_naming_both_layers():
 
 
 def test_params_loosening_against_builtin_default_rejected():
-    with pytest.raises(
-        PolicyError, match=r"approvals.min_approvers.high loosened from 2 \(set by builtin\) to 1"
-    ):
+    with pytest.raises(PolicyError, match=r"approvals.min_approvers.high loosened from 2 \(set by builtin\) to 1"):
         merge(("platform", {"approvals": {"min_approvers": {"high": 1}}}))
 
 
@@ -67,9 +60,7 @@ def test_params_required_list_may_only_grow():
 
 
 def test_params_blocking_severity_may_only_lower():
-    with pytest.raises(
-        PolicyError, match=r"blocking_severity.0 loosened from 'high'.* to 'critical'"
-    ):
+    with pytest.raises(PolicyError, match=r"blocking_severity.0 loosened from 'high'.* to 'critical'"):
         merge(("platform", {"vulnerabilities": {"blocking_severity": {"0": "critical"}}}))
 
 
@@ -89,10 +80,7 @@ def test_params_lower_layer_may_enforce_shadowed_control():
 
 
 def test_params_wrong_type_rejected():
-    with pytest.raises(
-        PolicyError,
-        match=r"platform: parameter exceptions.max_duration_days is 'ninety': expected a finite number",
-    ):
+    with pytest.raises(PolicyError, match=r"platform: parameter exceptions.max_duration_days is 'ninety': expected a finite number"):
         merge(("platform", {"exceptions": {"max_duration_days": "ninety"}}))
 
 
@@ -107,9 +95,7 @@ def test_params_unknown_builtin_key_rejected():
 
 
 def test_params_team_keys_merge_freely():
-    params = merge(
-        ("enterprise", {"acme": {"pattern": "x"}}), ("platform", {"acme": {"pattern": "y"}})
-    )
+    params = merge(("enterprise", {"acme": {"pattern": "x"}}), ("platform", {"acme": {"pattern": "y"}}))
     assert params["acme"] == {"pattern": "y"}
 
 
@@ -119,15 +105,9 @@ def test_params_section_must_be_mapping():
 
 
 def test_params_lower_layer_cannot_shadow_unset_control():
-    with pytest.raises(
-        PolicyError,
-        match=r"controls.PAY-9.mode loosened from 'enforce' \(set by builtin\) to 'report'",
-    ):
-        merge_layers(
-            DEFAULTS,
-            [("application/svc", {"controls": {"PAY-9": {"mode": "report"}}})],
-            owners={"PAY-9": "platform"},
-        )
+    with pytest.raises(PolicyError, match=r"controls.PAY-9.mode loosened from 'enforce' \(set by builtin\) to 'report'"):
+        merge_layers(DEFAULTS, [("application/svc", {"controls": {"PAY-9": {"mode": "report"}}})],
+                     owners={"PAY-9": "platform"})
 
 
 def test_params_lower_layer_cannot_narrow_scope():
@@ -138,19 +118,12 @@ def test_params_lower_layer_cannot_narrow_scope():
 def test_params_owner_may_narrow_then_lower_may_widen():
     params = merge(
         ("platform", {"controls": {"ART-1": {"applies_to": {"tiers": ["critical"]}}}}),
-        (
-            "application/svc",
-            {"controls": {"ART-1": {"applies_to": {"tiers": ["critical", "high"]}}}},
-        ),
+        ("application/svc", {"controls": {"ART-1": {"applies_to": {"tiers": ["critical", "high"]}}}}),
     )
     assert params["controls"]["ART-1"]["applies_to"]["tiers"] == ["critical", "high"]
 
 
 def test_params_lower_layer_cannot_turn_blocking_off():
     with pytest.raises(PolicyError, match=r"controls.ART-1.blocking loosened from True"):
-        merge_layers(
-            DEFAULTS,
-            [("application/svc", {"controls": {"ART-1": {"blocking": False}}})],
-            owners=OWNERS,
-            blocking={"ART-1": True},
-        )
+        merge_layers(DEFAULTS, [("application/svc", {"controls": {"ART-1": {"blocking": False}}})],
+                     owners=OWNERS, blocking={"ART-1": True})
