@@ -311,3 +311,10 @@ def test_api_download_name_cannot_inject_headers():
     assert "\n" not in value
     assert value.startswith('attachment; filename="report_Set-Cookie_x_1.xml"; ')
     assert value.endswith("filename*=UTF-8''report%22%0D%0ASet-Cookie%3A%20x%3D1.xml")
+
+
+def test_api_broken_token_file_fails_closed(api):
+    (api.workspace.root / ".releasegate" / "api-tokens.yaml").write_text("tokens: nope\n")
+    response = api.client.get("/api/v1/releases", headers=api.headers(Role.VIEWER))
+    assert response.status_code == 500
+    assert response.json()["type"] == "urn:releasegate:problem:configuration"
