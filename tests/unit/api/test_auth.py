@@ -1,4 +1,4 @@
-"""Personal API tokens: stored as digests, verified in constant time, malformed files fail closed."""
+"""Personal API tokens: kept as digests, verified in constant time, bad files fail closed."""
 
 from __future__ import annotations
 
