@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=40, help="requests per client")
     parser.add_argument("--evaluations", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args()
 
     import httpx
@@ -68,7 +69,7 @@ def main() -> None:
             roles=frozenset({Role.SUBMITTER}),
             name="bench",
         )
-        server = Server(work, work / "server.log")
+        server = Server(work, work / "server.log", "--workers", str(args.workers))
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=server.url + "/api/v1", headers=headers, timeout=120) as c:
             release = c.post("/releases", json=yaml.safe_load(MANIFEST)).json()["id"]
@@ -130,7 +131,12 @@ def main() -> None:
         )
         print(f"{'series':<44} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
         print(row("latest decision in process", in_process))
-        print(row(f"latest decision over HTTP, {args.clients} clients", samples))
+        print(
+            row(
+                f"latest decision over HTTP, {args.clients} clients, {args.workers} worker(s)",
+                samples,
+            )
+        )
         print(row("gate evaluation over HTTP, one client", evaluations))
         print(f"throughput over HTTP: {len(samples) / wall:.0f} requests/s; errors: {len(errors)}")
         print(

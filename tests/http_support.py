@@ -48,7 +48,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, home: Path, log: Path) -> None:
+    def __init__(self, home: Path, log: Path, *options: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("RELEASEGATE_")}
@@ -61,6 +61,7 @@ class Server:
                 "serve",
                 "--port",
                 str(self.port),
+                *options,
             ],
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from releasegate.cli.output import OutputFormat, console, emit_json, error_console
 from releasegate.errors import ReleasegateError
+
+if TYPE_CHECKING:
+    from releasegate.settings import Settings
 
 token_app = typer.Typer(help="Personal API tokens of the HTTP server.", no_args_is_help=True)
 
@@ -40,12 +43,18 @@ def serve(
         int, typer.Option("--max-upload-mb", min=1, max=2048, help="Largest evidence upload.")
     ] = 50,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes sharing the port.")
+    ] = 1,
 ) -> None:
     """Run the HTTP API and the web pages (JSON logs on stderr, metrics at /metrics)."""
+    import os
+
     import uvicorn
 
     from releasegate.api.app import create_app
     from releasegate.api.auth import HashedTokenVerifier
+    from releasegate.api.factory import LOG_LEVEL_VARIABLE
     from releasegate.api.observability import configure_json_logging
     from releasegate.cli.main import _application, _fail
 
@@ -69,8 +78,38 @@ def serve(
     log.info(
         "serving http://%s:%d (database %s)", host, port, application.settings.resolved_database_url
     )
-    uvicorn.run(server, host=host, port=port, log_config=None, access_log=False)
+    if workers == 1:
+        uvicorn.run(server, host=host, port=port, log_config=None, access_log=False)
+    else:
+        # Worker processes build their own application from the resolved settings.
+        _export_settings(application.settings, path, max_upload_mb * 1024 * 1024)
+        os.environ[LOG_LEVEL_VARIABLE] = log_level.upper()
+        uvicorn.run(
+            "releasegate.api.factory:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+        )
     log.info("stopped")
+
+
+def _export_settings(settings: Settings, tokens: Path, max_upload_bytes: int) -> None:
+    import os
+
+    from releasegate.api.factory import TOKENS_VARIABLE, UPLOAD_VARIABLE
+
+    os.environ["RELEASEGATE_HOME"] = str(settings.home)
+    os.environ["RELEASEGATE_DATABASE_URL"] = settings.resolved_database_url
+    os.environ["RELEASEGATE_BLOB_DIR"] = str(settings.resolved_blob_dir)
+    os.environ["RELEASEGATE_CATALOG"] = str(settings.resolved_catalog)
+    os.environ["RELEASEGATE_POLICY_DIR"] = str(settings.resolved_policy_dir)
+    if settings.calendar is not None:
+        os.environ["RELEASEGATE_CALENDAR"] = str(settings.calendar)
+    os.environ[TOKENS_VARIABLE] = str(tokens.resolve())
+    os.environ[UPLOAD_VARIABLE] = str(max_upload_bytes)
 
 
 @token_app.command("create")
