@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
-from support import EXAMPLES, Workspace
+from support import EXAMPLES, Workspace, add_trust
 
 from releasegate.api.auth import Role, add_token
 
@@ -29,6 +29,9 @@ IDENTITY_OF_ROLE = {
 def make_workspace(root: Path) -> Workspace:
     shutil.copy2(EXAMPLES / "catalog.yaml", root / "catalog.yaml")
     shutil.copytree(EXAMPLES / "policies", root / "policies")
+    # Trust the folder's signing key, builder and registry, so that a release
+    # with the integrity evidence of `support.attach_integrity` can be allowed.
+    add_trust(root)
     workspace = Workspace(root)
     assert workspace.run("init").exit_code == 0
     return workspace

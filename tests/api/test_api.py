@@ -7,7 +7,7 @@ import json
 import logging
 
 import yaml
-from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN
+from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
 
 from releasegate.api.auth import Role, add_token
 from releasegate.api.observability import JsonFormatter, RequestContextFilter
@@ -48,6 +48,7 @@ def _gate(api, release: str) -> dict:
 
 def test_api_pending_then_allowed(api):
     release = api.create_release()
+    attach_integrity(api.workspace, release)
     _evidence(api, release, "junit.xml", JUNIT_PASS)
     _evidence(api, release, "scan.sarif", SARIF_CLEAN)
 
@@ -95,8 +96,8 @@ def test_api_author_cannot_approve(api):
     body = response.json()
     assert body["type"] == "urn:releasegate:problem:permission-denied"
     assert body["detail"] == (
-        f"alice is an author or the requester of release {release} and may not approve it "
-        "(segregation of duties)"
+        f"SOD-1: alice (person alice) is the same person as author alice, requester alice "
+        f"of release {release} and may not approve it"
     )
     assert (
         api.client.get(
@@ -143,7 +144,8 @@ def test_api_requester_cannot_approve_own_exception(api):
     own = api.client.post(f"/api/v1/exceptions/{exception}/approve", headers=headers)
     assert own.status_code == 403
     assert own.json()["detail"] == (
-        f"dana requested exception {exception} and may not decide it (segregation of duties)"
+        f"SOD-5: dana (person dana) is the same person as requester dana of exception "
+        f"{exception} and may not decide it"
     )
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from http_support import Server, make_workspace
-from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN
+from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
 from typer.testing import CliRunner
 
 from releasegate.api.auth import Role, add_token
@@ -54,6 +54,7 @@ def test_cli_over_http_runs_the_release_to_allowed(served):
     created = alice("release", "create", str(manifest), "--output", "json")
     assert created.exit_code == 0, created.output
     release = json.loads(created.stdout)["id"]
+    attach_integrity(workspace, release)
     for name, text in (("junit.xml", JUNIT_PASS), ("scan.sarif", SARIF_CLEAN)):
         added = alice(
             "evidence", "add", release, str(workspace.write(name, text)), "--commit", COMMIT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from support import COMMIT, JUNIT_PASS, SARIF_CLEAN
+from support import COMMIT, JUNIT_PASS, SARIF_CLEAN, attach_integrity
 
 from releasegate.api.auth import Role, add_token
 
@@ -34,6 +34,7 @@ def _token(api, identity: str, role: Role) -> str:
 
 def _release_with_evidence(api) -> str:
     release = api.create_release()
+    attach_integrity(api.workspace, release)
     for name, text in (("junit.xml", JUNIT_PASS), ("scan.sarif", SARIF_CLEAN)):
         response = api.client.post(
             f"/api/v1/releases/{release}/evidence",

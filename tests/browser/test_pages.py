@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from http_support import Server, make_workspace
-from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN
+from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
 
 from releasegate.api.auth import Role, add_token
 
@@ -88,11 +88,12 @@ def _api(server: Server, token: str) -> httpx.Client:
     )
 
 
-def _pending_release(server: Server, tokens: dict[str, str]) -> str:
+def _pending_release(workspace, server: Server, tokens: dict[str, str]) -> str:
     import yaml
 
     with _api(server, tokens["alice"]) as alice:
         release = alice.post("/releases", json=yaml.safe_load(MANIFEST)).json()["id"]
+        attach_integrity(workspace, release)
         for name, text in (("junit.xml", JUNIT_PASS), ("scan.sarif", SARIF_CLEAN)):
             added = alice.post(
                 f"/releases/{release}/evidence",
@@ -117,8 +118,8 @@ def _log_in(page, server: Server, token: str) -> None:
 
 
 def test_browser_owner_approves_gate_allows(browser, served):
-    _workspace, server, tokens = served
-    release = _pending_release(server, tokens)
+    workspace, server, tokens = served
+    release = _pending_release(workspace, server, tokens)
     for who in ("bob", "erin"):
         with _api(server, tokens[who]) as client:
             assert client.post(f"/releases/{release}/approvals", json={}).status_code == 201
@@ -148,8 +149,8 @@ def test_browser_owner_approves_gate_allows(browser, served):
 
 
 def test_browser_main_pages_screenshots(browser, served):
-    _workspace, server, tokens = served
-    release = _pending_release(server, tokens)
+    workspace, server, tokens = served
+    release = _pending_release(workspace, server, tokens)
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     _log_in(page, server, tokens["ines"])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from releasegate.cli.output import OutputFormat, console, emit_json, error_console
+from releasegate.cli.output import OutputFormat, console, emit_json
 from releasegate.errors import ReleasegateError
 
 if TYPE_CHECKING:
@@ -70,11 +70,6 @@ def serve(
     except ReleasegateError as error:
         _fail(error)
     configure_json_logging(log_level.upper())
-    if not path.exists():
-        error_console.print(
-            f"note: no API tokens file at {path}; create a token with "
-            "'releasegate api-token create IDENTITY --role ROLE'"
-        )
     log = logging.getLogger("releasegate.server")
     log.info(
         "serving http://%s:%d (database %s)", host, port, application.settings.resolved_database_url
