@@ -7,7 +7,7 @@ import json
 import logging
 
 import yaml
-from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
+from support import COMMIT, DIGEST, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
 
 from releasegate.api.auth import Role, add_token
 from releasegate.api.observability import JsonFormatter, RequestContextFilter
@@ -320,3 +320,42 @@ def test_api_broken_token_file_fails_closed(api):
     response = api.client.get("/api/v1/releases", headers=api.headers(Role.VIEWER))
     assert response.status_code == 500
     assert response.json()["type"] == "urn:releasegate:problem:configuration"
+
+
+def test_api_approval_carries_role_and_digests(api):
+    release = api.create_release()
+    other = "sha256:" + "d" * 64
+    wrong = api.client.post(
+        f"/api/v1/releases/{release}/approvals",
+        json={"digests": [other]},
+        headers=_token(api, "dana", A),
+    )
+    assert wrong.status_code == 403
+    assert wrong.json()["detail"].startswith(f"SOD-4: dana approves artifact digests {other}")
+
+    right = api.client.post(
+        f"/api/v1/releases/{release}/approvals",
+        json={"digests": [DIGEST], "role": "business_control"},
+        headers=api.headers(A),
+    )
+    assert right.status_code == 201, right.text
+    assert right.json()["approver"] == "dana"
+    assert right.json()["role"] == "business_control"
+
+
+def test_api_exception_scoped_to_a_digest(api):
+    release = api.create_release()
+    created = api.client.post(
+        "/api/v1/exceptions",
+        json={
+            "control": "VUL-1",
+            "justification": "patched in the next release",
+            "expires_in_minutes": 60,
+            "release_id": release,
+            "artifact_digest": DIGEST,
+            "compensating_controls": ["WAF rule blocks the vulnerable path"],
+        },
+        headers=api.headers(S),
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["scope"]["artifact_digest"] == DIGEST
