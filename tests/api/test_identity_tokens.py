@@ -6,8 +6,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from http_support import issue_tokens, make_workspace
+from support import JUNIT_PASS, MANIFEST
 
 from releasegate.api.app import create_app
 from releasegate.api.auth import HashedTokenVerifier, Role
@@ -28,6 +30,10 @@ def server(tmp_path: Path):
     with TestClient(app) as client:
         yield client, application, file_tokens
     application.close()
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _whoami(client: TestClient, token: str):
@@ -75,3 +81,33 @@ def test_role_mapping():
         Role.RELEASE_MANAGER,
     }
     assert Role.ADMIN in api_roles("personal-token", ("admin",))
+
+
+def test_upload_and_approval_record_the_credential(server):
+    client, application, _ = server
+    _, alice = create_token(
+        application, owner="alice", name="ci", expires_in=timedelta(days=1), created_by="alice"
+    )
+    _, dana = create_token(
+        application, owner="dana", name="laptop", expires_in=timedelta(days=1), created_by="dana"
+    )
+    created = client.post(
+        "/api/v1/releases", json=yaml.safe_load(MANIFEST), headers=_bearer(alice)
+    )
+    assert created.status_code == 201, created.text
+    release = created.json()["id"]
+    uploaded = client.post(
+        f"/api/v1/releases/{release}/evidence",
+        files={"file": ("junit.xml", JUNIT_PASS.encode())},
+        headers=_bearer(alice),
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    approved = client.post(f"/api/v1/releases/{release}/approvals", json={}, headers=_bearer(dana))
+    assert approved.status_code == 201, approved.text
+
+    chain = client.get(f"/api/v1/releases/{release}/ledger", headers=_bearer(dana)).json()
+    added = next(e for e in chain if e["type"] == "evidence.added")
+    assert added["data"]["submitted_by"]["subject"] == "alice"
+    assert added["data"]["submitted_by"]["kind"] == "personal-token"
+    approval = next(e for e in chain if e["type"].startswith("approval"))
+    assert approval["data"]["authenticated"]["subject"] == "dana"

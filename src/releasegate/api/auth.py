@@ -21,7 +21,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import yaml
 
@@ -51,6 +51,8 @@ class Principal:
     identity: str
     roles: frozenset[Role]
     token_name: str = field(default="", compare=False)
+    # What the ledger records about a credential verified by the identity layer.
+    credential: dict[str, Any] | None = field(default=None, compare=False)
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         return bool(self.roles & roles)

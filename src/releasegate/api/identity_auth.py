@@ -71,4 +71,5 @@ class IdentityTokenVerifier:
             principal.identity,
             api_roles(principal.kind, principal.roles),
             principal.credential,
+            principal.record(),
         )

@@ -112,7 +112,7 @@ def list_evidence(
 async def add_evidence(
     release_id: str,
     ctx: ContextDep,
-    _: Annotated[Principal, Depends(require(*SUBMITTERS))],
+    principal: Annotated[Principal, Depends(require(*SUBMITTERS))],
     file: Annotated[UploadFile, File(description="JUnit XML or SARIF 2.1.0 file.")],
     format: Annotated[
         str | None, Form(description="Force a format instead of detecting it.")
@@ -141,7 +141,13 @@ async def add_evidence(
                     )
                 out.write(chunk)
         return await run_in_threadpool(
-            add, ctx.application, release_id, path, format=format or None, commit=commit or None
+            add,
+            ctx.application,
+            release_id,
+            path,
+            format=format or None,
+            commit=commit or None,
+            submitted_by=principal.credential,
         )
 
 
@@ -233,6 +239,7 @@ def record_approval(
         comment=body.comment,
         role=body.role,
         digests=None if body.digests is None else tuple(body.digests),
+        authenticated=principal.credential,
     )
 
 
