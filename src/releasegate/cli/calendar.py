@@ -196,24 +196,9 @@ def _local(moment: datetime, zone_key: str) -> str:
 
 
 def _occurrence_dict(occurrence: Occurrence) -> dict[str, Any]:
-    from releasegate.calendar.localtime import format_local, utc_text
-    from releasegate.calendar.schedule import scope_text
+    from releasegate.service.calendars import occurrence_dict
 
-    item, interval = occurrence.item, occurrence.interval
-    return {
-        "kind": "freeze" if occurrence.is_freeze else "window",
-        "name": item.name,
-        "title": item.label,
-        "entity": occurrence.entity,
-        "timezone": occurrence.zone.key,
-        "start": utc_text(interval.start),
-        "end": utc_text(interval.end),
-        "start_local": format_local(interval.start, occurrence.zone),
-        "end_local": format_local(interval.end, occurrence.zone),
-        "tiers": [tier.value for tier in item.tiers],
-        "scope": scope_text(item.scope),
-        "emergency_override": getattr(item, "emergency_override", None),
-    }
+    return occurrence_dict(occurrence)
 
 
 def _occurrence_rows(items: list[dict[str, Any]]) -> list[list[Any]]:

@@ -30,6 +30,7 @@ from releasegate.cli.output import OutputFormat, console, emit_json, error_conso
 from releasegate.errors import LedgerIntegrityError, ReleasegateError
 
 if TYPE_CHECKING:
+    from releasegate.client.interface import Client
     from releasegate.model import Decision
     from releasegate.service.app import Application
 
@@ -44,6 +45,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help text: formatting it with rich would import rich on every --help.
+    rich_markup_mode=None,
 )
 release_app = typer.Typer(help="Create and inspect releases.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Attach evidence to a release.", no_args_is_help=True)
@@ -82,14 +85,57 @@ def _close_opened() -> None:
         _State.opened.pop().close()
 
 
-def _application() -> Application:
+def _application(*, allow_remote: bool = False) -> Application:
+    """The in-process application; refused when RELEASEGATE_URL names a server.
+
+    Commands that have no HTTP transport yet run only in process, and they
+    must not quietly use a local folder when the user meant the server.
+    """
+    from releasegate.client import URL_VARIABLE, remote_url
+    from releasegate.errors import ConfigurationError
     from releasegate.service.app import Application
     from releasegate.settings import load_settings
 
+    if remote_url() and not allow_remote:
+        raise ConfigurationError(
+            f"this command runs only in process, but {URL_VARIABLE} is set",
+            hint=f"unset {URL_VARIABLE} to run it in the working folder",
+        )
     settings = load_settings(home=_State.home, overrides=_State.overrides)
     application = _opened(Application(settings))
     application.database.require_schema()
     return application
+
+
+def _client() -> Client:
+    """The server's API when RELEASEGATE_URL is set, otherwise the use cases in process."""
+    from releasegate.client import connect, remote_url
+
+    return connect(None if remote_url() else _application())
+
+
+def _in_process(client: Client) -> Application | None:
+    """The application behind an in-process client; None over HTTP."""
+    from releasegate.client.local import LocalClient
+
+    return client.application if isinstance(client, LocalClient) else None
+
+
+def _acting(
+    client: Client, as_value: str | None, *, option: str = "--as"
+) -> tuple[str, dict[str, Any] | None]:
+    """Who acts, and the ledger record of the verified credential when there is one.
+
+    In process the credential in --token is verified here; over HTTP the
+    server verifies RELEASEGATE_TOKEN and acts as its identity, so --as
+    may only confirm it.
+    """
+    application = _in_process(client)
+    if application is not None:
+        from releasegate.cli.identity import acting_identity
+
+        return acting_identity(application, as_value, option=option)
+    return client.check_identity(as_value), None
 
 
 def _fail(error: ReleasegateError, output: OutputFormat = OutputFormat.TABLE) -> NoReturn:
@@ -207,11 +253,10 @@ def release_create(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Create a release from a manifest."""
-    from releasegate.service.releases import create_release, load_manifest
+    from releasegate.service.releases import load_manifest
 
     try:
-        application = _application()
-        release = create_release(application, load_manifest(manifest), source=str(manifest))
+        release = _client().create_release(load_manifest(manifest), source=str(manifest))
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -241,24 +286,19 @@ def release_show(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Show a release with its evidence, approvals and decisions."""
-    from releasegate.service.approvals import list_approvals
-    from releasegate.service.evidence import load_evidence
-    from releasegate.service.gate import list_decisions
-    from releasegate.service.releases import get_release
-
     try:
-        application = _application()
-        release = get_release(application, release_id)
-        evidence = load_evidence(application, release.id)
-        approvals = list_approvals(application, release.id)
-        decisions = list_decisions(application, release.id)
+        client = _client()
+        release = client.get_release(release_id)
+        evidence = client.list_evidence(release.id)
+        approvals = client.list_approvals(release.id)
+        decisions = client.list_decisions(release.id)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
         emit_json(
             {
                 **_release_dict(release),
-                "evidence": [r.model_dump(mode="json") for r, _ in evidence],
+                "evidence": [r.model_dump(mode="json") for r in evidence],
                 "approvals": [a.model_dump(mode="json") for a in approvals],
                 "decisions": [
                     {
@@ -303,7 +343,7 @@ def release_show(
                     ", ".join(f"{k}={v}" for k, v in r.summary.items()),
                     r.sha256[:16],
                 ]
-                for r, _ in evidence
+                for r in evidence
             ],
         )
     )
@@ -333,10 +373,8 @@ def release_list(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """List recent releases, newest first."""
-    from releasegate.service.releases import list_releases
-
     try:
-        releases = list_releases(_application(), service=service, limit=limit)
+        releases = _client().list_releases(service=service, limit=limit)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -382,18 +420,16 @@ def evidence_add(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Parse an evidence file and attach it to a release."""
-    from releasegate.service.evidence import add_evidence
-
     try:
-        application = _application()
+        client = _client()
+        application = _in_process(client)
         submitted_by = None
-        if _State.token:
+        if _State.token and application is not None:
             from releasegate.identity.auth import authenticate
 
             submitted_by = authenticate(application, _State.token).record()
         context = verification_context(key, trusted_root)
-        record = add_evidence(
-            application,
+        record = client.add_evidence(
             release_id,
             path,
             format=format,
@@ -448,19 +484,18 @@ def approve(
 ) -> None:
     """Approve (or reject) a release as an identity.
 
-    NOTE: without --token the identity is taken from --as as given; the
-    embedded mode trusts the operator of the working folder.
+    NOTE: in process without --token the identity is taken from --as as
+    given; the embedded mode trusts the operator of the working folder. Over
+    HTTP (RELEASEGATE_URL) the server acts as the identity of RELEASEGATE_TOKEN,
+    and --as, when given, must name it.
     """
-    from releasegate.cli.identity import acting_identity
     from releasegate.model import ApprovalDecision
-    from releasegate.service.approvals import record_approval
 
     decision = ApprovalDecision.REJECT if reject else ApprovalDecision.APPROVE
     try:
-        application = _application()
-        who, credential = acting_identity(application, identity)
-        approval = record_approval(
-            application,
+        client = _client()
+        who, credential = _acting(client, identity)
+        approval = client.record_approval(
             release_id,
             approver=who,
             decision=decision,
@@ -469,7 +504,7 @@ def approve(
             digests=None if digest is None else tuple(digest),
             authenticated=credential,
         )
-        groups = application.directory.groups_of(application.catalog, approval.approver)
+        groups = client.groups_of(approval.approver)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -566,19 +601,15 @@ def exception_request(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Request a time-bound exception; someone else must approve it."""
-    from releasegate.cli.identity import acting_identity
-    from releasegate.service.exceptions import request_exception
-
     try:
         duration = _parse_duration(expires_in)
     except typer.BadParameter as exc:
         error_console.print(f"[bold red]error:[/bold red] --expires-in {expires_in!r}: {exc}")
         raise typer.Exit(EXIT_USAGE) from exc
     try:
-        application = _application()
-        who, _ = acting_identity(application, identity)
-        exception = request_exception(
-            application,
+        client = _client()
+        who, _ = _acting(client, identity)
+        exception = client.request_exception(
             control_id=control,
             requester=who,
             justification=justification,
@@ -600,13 +631,10 @@ def exception_request(
 def _decide(
     exception_id: str, identity: str | None, approve: bool, output: OutputFormat
 ) -> None:
-    from releasegate.cli.identity import acting_identity
-    from releasegate.service.exceptions import decide_exception
-
     try:
-        application = _application()
-        who, _ = acting_identity(application, identity)
-        exception = decide_exception(application, exception_id, approver=who, approve=approve)
+        client = _client()
+        who, _ = _acting(client, identity)
+        exception = client.decide_exception(exception_id, approver=who, approve=approve)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -656,13 +684,10 @@ def exception_revoke(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Revoke an exception; it waives nothing from the next evaluation on."""
-    from releasegate.cli.identity import acting_identity
-    from releasegate.service.exceptions import revoke_exception
-
     try:
-        application = _application()
-        who, _ = acting_identity(application, identity)
-        exception = revoke_exception(application, exception_id, identity=who, reason=reason)
+        client = _client()
+        who, _ = _acting(client, identity)
+        exception = client.revoke_exception(exception_id, identity=who, reason=reason)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
@@ -686,7 +711,7 @@ def exception_list(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Print the exception register: state now, scope, who requested and approved, when."""
-    from releasegate.service.exception_register import STATES, exception_register
+    from releasegate.service.exception_register import STATES
 
     if state is not None and state not in STATES:
         _fail(
@@ -700,8 +725,8 @@ def exception_list(
         error_console.print(f"[bold red]error:[/bold red] --expiring-within: {exc}")
         raise typer.Exit(EXIT_USAGE) from exc
     try:
-        entries = exception_register(
-            _application(), service=service, state=state, expiring_within=window
+        entries = _client().exception_register(
+            service=service, state=state, expiring_within=window
         )
     except ReleasegateError as error:
         _fail(error, output)
@@ -811,11 +836,8 @@ def gate(
 ) -> None:
     """Ask the gate whether a release may go to an environment (exit 0, 1 or 3)."""
     from releasegate.cli.calendar import parse_duration_option, parse_time_option
-    from releasegate.service.gate import evaluate_gate
-
     try:
-        decision = evaluate_gate(
-            _application(),
+        decision = _client().evaluate_gate(
             release_id,
             env,
             at=parse_time_option(at, "--at"),
@@ -895,6 +917,14 @@ from releasegate.cli.rollout import rollout_app  # noqa: E402
 
 app.add_typer(rollout_app, name="rollout")
 
+# HTTP server ----------------------------------------------------------------
+
+from releasegate.cli.serve import serve  # noqa: E402
+from releasegate.cli.serve import token_app as api_token_app  # noqa: E402
+
+app.command("serve")(serve)
+app.add_typer(api_token_app, name="api-token")
+
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h
 
@@ -914,3 +944,4 @@ def run() -> None:
             markup=False,
         )
         sys.exit(EXIT_INTERNAL)
+

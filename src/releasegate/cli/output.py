@@ -5,13 +5,30 @@ from __future__ import annotations
 import enum
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
-console = Console(highlight=False, soft_wrap=False)
-error_console = Console(stderr=True, highlight=False)
+
+class _LazyConsole:
+    """A rich Console created on first use, so that `releasegate --help` does not import rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+console: Console = _LazyConsole(highlight=False, soft_wrap=False)  # type: ignore[assignment]
+error_console: Console = _LazyConsole(stderr=True, highlight=False)  # type: ignore[assignment]
 
 
 class OutputFormat(enum.StrEnum):
@@ -26,6 +43,8 @@ def emit_json(value: Any) -> None:
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
+    from rich.table import Table
+
     result = Table(title=title, title_justify="left", show_lines=False, expand=False)
     for column in columns:
         result.add_column(column, overflow="fold")

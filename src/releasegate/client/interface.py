@@ -1,0 +1,103 @@
+"""The client interface: the CLI's use cases, with model objects in and out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from releasegate.model import (
+    Approval,
+    ApprovalDecision,
+    Decision,
+    EvidenceRecord,
+    ExceptionRequest,
+    Release,
+    ReleaseManifest,
+)
+
+if TYPE_CHECKING:
+    from releasegate.evidence.interface import VerificationContext
+    from releasegate.service.exception_register import RegisterEntry
+
+
+class Client(Protocol):
+    """The use cases the CLI reaches through a transport."""
+
+    def check_identity(self, identity: str | None) -> str:
+        """Return the identity that will act; a remote client checks it against its token."""
+        ...
+
+    def create_release(self, manifest: ReleaseManifest, *, source: str) -> Release: ...
+
+    def get_release(self, release_id: str) -> Release: ...
+
+    def list_releases(self, *, service: str | None, limit: int) -> list[Release]: ...
+
+    def list_evidence(self, release_id: str) -> list[EvidenceRecord]: ...
+
+    def add_evidence(
+        self,
+        release_id: str,
+        path: Path,
+        *,
+        format: str | None,
+        commit: str | None,
+        submitted_by: dict[str, Any] | None = None,
+        context: VerificationContext | None = None,
+    ) -> EvidenceRecord: ...
+
+    def list_approvals(self, release_id: str) -> list[Approval]: ...
+
+    def record_approval(
+        self,
+        release_id: str,
+        *,
+        approver: str,
+        decision: ApprovalDecision,
+        comment: str | None,
+        role: str | None = None,
+        digests: tuple[str, ...] | None = None,
+        authenticated: dict[str, Any] | None = None,
+    ) -> Approval: ...
+
+    def groups_of(self, identity: str) -> tuple[str, ...]: ...
+
+    def evaluate_gate(
+        self,
+        release_id: str,
+        environment: str,
+        *,
+        at: datetime | None,
+        duration: timedelta | None,
+    ) -> Decision: ...
+
+    def list_decisions(self, release_id: str) -> list[Decision]: ...
+
+    def request_exception(
+        self,
+        *,
+        control_id: str,
+        requester: str,
+        justification: str,
+        expires_in: timedelta,
+        release_id: str | None,
+        service: str | None,
+        finding: str | None,
+        compensating_controls: tuple[str, ...],
+        artifact_digest: str | None = None,
+    ) -> ExceptionRequest: ...
+
+    def decide_exception(
+        self, exception_id: str, *, approver: str, approve: bool
+    ) -> ExceptionRequest: ...
+
+    def revoke_exception(
+        self, exception_id: str, *, identity: str, reason: str
+    ) -> ExceptionRequest: ...
+
+    def list_exceptions(self, *, service: str | None) -> list[ExceptionRequest]: ...
+
+    def exception_register(
+        self, *, service: str | None, state: str | None, expiring_within: timedelta
+    ) -> list[RegisterEntry]: ...

@@ -1,0 +1,93 @@
+"""Helpers of the HTTP tests: a workspace, a token per role, a real server on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from support import EXAMPLES, Workspace, add_trust
+
+from releasegate.api.auth import Role, add_token
+
+# The identity with each role in the tests. All are members of catalog groups.
+IDENTITY_OF_ROLE = {
+    Role.VIEWER: "hugo",
+    Role.SUBMITTER: "alice",
+    Role.APPROVER: "dana",
+    Role.RELEASE_MANAGER: "erin",
+    Role.ADMIN: "gita",
+    Role.AUDITOR: "ines",
+}
+
+
+def make_workspace(root: Path) -> Workspace:
+    shutil.copy2(EXAMPLES / "catalog.yaml", root / "catalog.yaml")
+    shutil.copytree(EXAMPLES / "policies", root / "policies")
+    # Trust the folder's signing key, builder and registry, so that a release
+    # with the integrity evidence of `support.attach_integrity` can be allowed.
+    add_trust(root)
+    workspace = Workspace(root)
+    assert workspace.run("init").exit_code == 0
+    return workspace
+
+
+def issue_tokens(path: Path) -> dict[Role, str]:
+    return {
+        role: add_token(path, identity=who, roles=frozenset({role}), name=role.value)
+        for role, who in IDENTITY_OF_ROLE.items()
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    def __init__(self, home: Path, log: Path, *options: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RELEASEGATE_")}
+        self._log = log.open("wb")
+        self.process = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("releasegate")),
+                "--home",
+                str(home),
+                "serve",
+                "--port",
+                str(self.port),
+                *options,
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited: {log.read_text()}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the server did not become ready: {log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
