@@ -469,7 +469,9 @@ def approve(
             digests=None if digest is None else tuple(digest),
             authenticated=credential,
         )
-        groups = application.directory.groups_of(application.catalog, approval.approver)
+        groups = application.directory.groups_of(
+            application.catalog, approval.approver, approval.token_groups
+        )
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:
