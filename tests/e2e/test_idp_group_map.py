@@ -164,9 +164,12 @@ def test_forged_and_expired_tokens_rejected(idp):
         },
         None,
         algorithm="none",
+        headers={"kid": "idp-1"},
     )
     refused = ws.run("--token", unsigned, "approve", release)
     assert refused.exit_code == 2, refused.output
+    assert f"the token from {ISSUER} is invalid" in flat(refused)
+    assert "alg value is not allowed" in flat(refused)
 
     expired = ws.run(
         "--token",
