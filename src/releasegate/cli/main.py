@@ -504,7 +504,7 @@ def approve(
             digests=None if digest is None else tuple(digest),
             authenticated=credential,
         )
-        groups = client.groups_of(approval.approver)
+        groups = client.groups_of(approval.approver, approval.token_groups)
     except ReleasegateError as error:
         _fail(error, output)
     if output is OutputFormat.JSON:

@@ -184,7 +184,8 @@ class HttpClient:
             body["digests"] = list(digests)
         return self._model(Approval, "POST", f"/releases/{release_id}/approvals", json=body)
 
-    def groups_of(self, identity: str) -> tuple[str, ...]:
+    def groups_of(self, identity: str, token_groups: tuple[str, ...] = ()) -> tuple[str, ...]:
+        # The server resolves groups, including those granted by the token it verified.
         return tuple(self.whoami().get("groups", ()))
 
     def evaluate_gate(

@@ -61,7 +61,9 @@ class Client(Protocol):
         authenticated: dict[str, Any] | None = None,
     ) -> Approval: ...
 
-    def groups_of(self, identity: str) -> tuple[str, ...]: ...
+    def groups_of(
+        self, identity: str, token_groups: tuple[str, ...] = ()
+    ) -> tuple[str, ...]: ...
 
     def evaluate_gate(
         self,

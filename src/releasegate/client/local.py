@@ -111,9 +111,12 @@ class LocalClient:
             authenticated=authenticated,
         )
 
-    def groups_of(self, identity: str) -> tuple[str, ...]:
+    def groups_of(self, identity: str, token_groups: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """Catalog groups of `identity`, with those its verified token was granted."""
         application = self.application
-        return tuple(application.directory.groups_of(application.catalog, identity))
+        return tuple(
+            application.directory.groups_of(application.catalog, identity, token_groups)
+        )
 
     def evaluate_gate(
         self,

@@ -29,6 +29,9 @@ class Principal:
     roles: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     claims: dict[str, Any] = field(default_factory=dict)
+    # (IdP group, catalog group) pairs the verified token's groups claim
+    # granted through the issuer's group_map; only OIDC user tokens carry any.
+    granted_groups: tuple[tuple[str, str], ...] = ()
 
     def record(self) -> dict[str, Any]:
         """Return what the ledger records about the credential an action was taken with."""
@@ -39,6 +42,15 @@ class Principal:
             "credential": self.credential,
             "roles": list(self.roles),
             **({"claims": self.claims} if self.claims else {}),
+            **(
+                {
+                    "granted_groups": [
+                        {"idp_group": idp, "group": group} for idp, group in self.granted_groups
+                    ]
+                }
+                if self.granted_groups
+                else {}
+            ),
         }
 
 
@@ -88,7 +100,15 @@ def authenticate(app: Application, bearer: str) -> Principal:
             f"the token subject {verified.subject!r} of {issuer.issuer} is not a known identity",
             hint="add the subject under idp_subjects of its person in the identities file",
         )
-    groups = tuple(dict.fromkeys((*directory.groups_of(app.catalog, person.id), *claimed_groups)))
+    granted = directory.granted_groups(issuer.issuer, claimed_groups)
+    groups = tuple(
+        dict.fromkeys(
+            (
+                *directory.groups_of(app.catalog, person.id, (g for _, g in granted)),
+                *claimed_groups,
+            )
+        )
+    )
     roles = tuple(dict.fromkeys((*person.roles, *claimed_roles)))
     return Principal(
         identity=person.id,
@@ -97,6 +117,7 @@ def authenticate(app: Application, bearer: str) -> Principal:
         credential=issuer.issuer,
         roles=roles,
         groups=groups,
+        granted_groups=granted,
     )
 
 

@@ -12,7 +12,8 @@ Format (`apiVersion: releasegate/v1`, `kind: Identities`, default file
         commit_identities: ["Name <address>", ...]
         signing_keys: [key ids or fingerprints]
         roles: [security, release_manager, auditor, admin]
-    issuers: [...]                   # trusted OIDC issuers, see identity.oidc
+    issuers: [...]                   # trusted OIDC issuers, see identity.oidc;
+                                     # group_map maps IdP groups to catalog groups
 
 Every alias is normalized before it is compared: Unicode NFKC, then case
 folding, with surrounding space removed, and "Name <address>" reduced to the
@@ -75,6 +76,10 @@ class IssuerConfig(Frozen):
     groups_claim: NonEmpty = "groups"
     roles_claim: NonEmpty = "roles"
     algorithms: tuple[NonEmpty, ...] = ("RS256", "ES256")
+    # IdP group name -> catalog group: a verified user token whose groups claim
+    # holds the IdP group makes its person a member of the catalog group for
+    # the approvals given with that token.
+    group_map: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
 
 
 class _PersonDocument(Frozen):
@@ -134,20 +139,42 @@ class IdentityDirectory:
         person = self.people.get(person_id)
         return () if person is None else person.aliases
 
-    def groups_of(self, catalog: Catalog, alias: str) -> tuple[str, ...]:
-        """Catalog groups that list the person behind `alias` under any of their aliases."""
+    def groups_of(
+        self, catalog: Catalog, alias: str, granted: Iterable[str] = ()
+    ) -> tuple[str, ...]:
+        """Catalog groups that list the person behind `alias` under any of their aliases.
+
+        `granted` adds catalog groups that a verified IdP token granted the
+        person (see `granted_groups`); it never makes an unknown identity a member.
+        """
         person = self.resolve(alias)
         if person is None:
             return ()
         keys = set(person.aliases) | {person.id}
-        return tuple(g.name for g in catalog.groups if any(normalize(m) in keys for m in g.members))
+        names = [g.name for g in catalog.groups if any(normalize(m) in keys for m in g.members)]
+        known = {g.name for g in catalog.groups}
+        names.extend(g for g in granted if g in known and g not in names)
+        return tuple(names)
 
-    def roles_of(self, catalog: Catalog, alias: str, service: str | None) -> tuple[str, ...]:
+    def granted_groups(self, issuer: str, idp_groups: Iterable[str]) -> tuple[tuple[str, str], ...]:
+        """Pairs (IdP group, catalog group) that `issuer`'s group_map grants for `idp_groups`.
+
+        Only a user issuer grants groups; a workload issuer's tokens never do.
+        """
+        config = next((i for i in self.issuers if i.issuer == issuer), None)
+        if config is None or config.kind != "user":
+            return ()
+        pairs = [(g, config.group_map[g]) for g in idp_groups if g in config.group_map]
+        return tuple(dict.fromkeys(pairs))
+
+    def roles_of(
+        self, catalog: Catalog, alias: str, service: str | None, granted: Iterable[str] = ()
+    ) -> tuple[str, ...]:
         """Approval roles of `alias` for `service`, then the person's global roles."""
         person = self.resolve(alias)
         if person is None:
             return ()
-        groups = set(self.groups_of(catalog, alias))
+        groups = set(self.groups_of(catalog, alias, granted))
         held: list[str] = []
         entry = catalog.service(service) if service else None
         if entry is not None and entry.owners.engineering in groups:
@@ -225,6 +252,24 @@ def build_directory(
                 roles=tuple(dict.fromkeys(entry.roles)),
             )
             directory._add(person, source=source, where=where)
+        known_groups = {g.name for g in catalog.groups}
+        for index, issuer in enumerate(parsed.issuers):
+            unknown_groups = sorted(set(issuer.group_map.values()) - known_groups)
+            if unknown_groups:
+                raise InputError(
+                    f"group_map of {issuer.issuer} names catalog group(s) "
+                    f"{', '.join(unknown_groups)}, which the catalog does not define",
+                    source=source,
+                    field=f"issuers[{index}].group_map",
+                    hint="map IdP groups to group names under 'groups' in the catalog",
+                )
+            if issuer.group_map and issuer.kind != "user":
+                raise InputError(
+                    f"{issuer.issuer} is a workload issuer, whose tokens never grant groups",
+                    source=source,
+                    field=f"issuers[{index}].group_map",
+                    hint="remove group_map from the workload issuer",
+                )
         directory.issuers = parsed.issuers
     for group in catalog.groups:
         for member in group.members:

@@ -38,6 +38,11 @@ class Approval(Frozen):
     commit_shas: tuple[str, ...] = Field(
         default=(), description="The release's listed commits when the approval was given."
     )
+    token_groups: tuple[str, ...] = Field(
+        default=(),
+        description="Catalog groups the approver's verified OIDC token granted through the "
+        "issuer's group_map, read from the approval's ledger entry.",
+    )
 
 
 class ExceptionStatus(enum.StrEnum):

@@ -231,8 +231,12 @@ def _approval_docs(
     documents = []
     for approval in approvals:
         person = directory.person_id(approval.approver)
-        groups = directory.groups_of(catalog, approval.approver)
-        held = set(directory.roles_of(catalog, approval.approver, release.manifest.service))
+        groups = directory.groups_of(catalog, approval.approver, approval.token_groups)
+        held = set(
+            directory.roles_of(
+                catalog, approval.approver, release.manifest.service, approval.token_groups
+            )
+        )
         if approval.role is not None:
             # An approval counts for the one role it was given in, and only while
             # the approver still holds that role.

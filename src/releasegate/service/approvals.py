@@ -17,7 +17,7 @@ from releasegate.model.common import Identity
 from releasegate.service.app import Application
 from releasegate.service.ids import new_id
 from releasegate.service.releases import get_release
-from releasegate.store.ledger import append_entry
+from releasegate.store.ledger import append_entry, entries_for
 from releasegate.store.mappers import approval_from_row
 from releasegate.store.tables import ApprovalRow
 
@@ -39,8 +39,37 @@ def parse_identity(value: str, *, source: str) -> str:
         ) from exc
 
 
+def token_groups(app: Application, authenticated: dict[str, Any] | None) -> tuple[str, ...]:
+    """Catalog groups a verified OIDC user token granted, as the identities file maps them now.
+
+    `authenticated` is the credential record of an approval (`Principal.record`).
+    Only OIDC user tokens grant groups: a personal API token, a workload token
+    or a plain --as grants none. A pair counts only while the issuer's
+    group_map still maps the IdP group to the catalog group, so removing a
+    mapping (a governed change) withdraws what it granted.
+    """
+    if not authenticated or authenticated.get("kind") != "oidc":
+        return ()
+    recorded = {
+        (entry.get("idp_group"), entry.get("group"))
+        for entry in authenticated.get("granted_groups") or ()
+        if isinstance(entry, dict)
+    }
+    issuer = authenticated.get("credential")
+    if not recorded or not isinstance(issuer, str):
+        return ()
+    current = app.directory.granted_groups(
+        issuer, [idp for idp, _ in recorded if isinstance(idp, str)]
+    )
+    return tuple(dict.fromkeys(group for idp, group in current if (idp, group) in recorded))
+
+
 def _approval_role(
-    app: Application, identity: str, service: str, role: str | None
+    app: Application,
+    identity: str,
+    service: str,
+    role: str | None,
+    granted: tuple[str, ...] = (),
 ) -> str | None:
     """Return the role the approval is given in, checking the approver holds it (SOD-3)."""
     directory = app.directory
@@ -52,7 +81,11 @@ def _approval_role(
             "distinct person",
             hint="approve under an alias listed for you in identities.yaml or the catalog",
         )
-    held = [r for r in directory.roles_of(app.catalog, identity, service) if r in APPROVAL_ROLES]
+    held = [
+        r
+        for r in directory.roles_of(app.catalog, identity, service, granted)
+        if r in APPROVAL_ROLES
+    ]
     if role is not None:
         if role not in held:
             raise PermissionDeniedError(
@@ -70,7 +103,7 @@ def _approval_role(
         )
     if held:
         return held[0]
-    if not directory.groups_of(app.catalog, identity):
+    if not directory.groups_of(app.catalog, identity, granted):
         raise PermissionDeniedError(
             f"{identity} is not a member of any catalog group, so an approval from them "
             "would not count",
@@ -127,7 +160,8 @@ def record_approval(
                 f"of release {release.id} and may not approve it",
                 hint="ask an engineering approver or control owner who did not work on the change",
             )
-    held_role = _approval_role(app, identity, manifest.service, role)
+    granted = token_groups(app, authenticated)
+    held_role = _approval_role(app, identity, manifest.service, role, granted)
     person = directory.person_id(identity)
     revision = app.policy(manifest.service).revision
     now = app.clock()
@@ -145,6 +179,7 @@ def record_approval(
         role=held_role,
         source_commit=manifest.source_commit,
         commit_shas=commit_shas,
+        token_groups=granted,
     )
     with app.database.transaction() as session:
         session.add(
@@ -176,7 +211,8 @@ def record_approval(
                 "decision": decision.value,
                 "role": held_role,
                 "comment": comment,
-                "groups": list(directory.groups_of(app.catalog, identity)),
+                "groups": list(directory.groups_of(app.catalog, identity, granted)),
+                "token_groups": list(granted),
                 "artifact_digests": list(approval.artifact_digests),
                 "source_commit": manifest.source_commit,
                 "commit_shas": list(commit_shas),
@@ -195,4 +231,16 @@ def list_approvals(app: Application, release_id: str) -> list[Approval]:
             .where(ApprovalRow.release_id == release_id)
             .order_by(ApprovalRow.created_at, ApprovalRow.id)
         ).all()
-        return [approval_from_row(r) for r in rows]
+        credentials = {
+            entry.body["data"].get("approval_id"): entry.body["data"].get("authenticated")
+            for entry in entries_for(session, release_id)
+            if entry.entry_type == "approval.recorded"
+        }
+    approvals = []
+    for row in rows:
+        approval = approval_from_row(row)
+        granted = token_groups(app, credentials.get(approval.id))
+        if granted:
+            approval = approval.model_copy(update={"token_groups": granted})
+        approvals.append(approval)
+    return approvals

@@ -152,3 +152,45 @@ def test_chain_conflicts_by_person(catalog):
     assert [p.role for p in committer] == ["committer"]
     unknown = [p for p in chain if p.person is None]
     assert [p.identity for p in unknown] == ["Bob <bob@acme.example>"]
+
+
+def _with_issuer(**issuer) -> dict:
+    base = {"issuer": "https://idp.acme.example", "audience": "releasegate", "jwks_file": "k.json"}
+    return {**DOCUMENT, "issuers": [{**base, **issuer}]}
+
+
+def test_group_map_grants_catalog_groups_only_through_user_issuers(catalog):
+    directory = build_directory(
+        catalog, _with_issuer(group_map={"okta-ctl": "payments-control-owners"})
+    )
+    granted = directory.granted_groups("https://idp.acme.example", ["okta-ctl", "okta-eng"])
+    assert granted == (("okta-ctl", "payments-control-owners"),)
+    assert directory.granted_groups("https://other.example", ["okta-ctl"]) == ()
+    # The grant adds the group; without it alice holds only her catalog roles.
+    assert directory.roles_of(catalog, "alice-gh", "payments-api") == ("engineering",)
+    assert directory.roles_of(catalog, "alice-gh", "payments-api", ["payments-control-owners"]) == (
+        "engineering",
+        "business_control",
+    )
+    # A granted group the catalog does not define, or an unknown identity, gains nothing.
+    assert directory.groups_of(catalog, "alice-gh", ["no-such-group"]) == ("payments-engineering",)
+    assert directory.groups_of(catalog, "mallory", ["payments-control-owners"]) == ()
+
+
+def test_group_map_to_unknown_catalog_group_rejected(catalog):
+    with pytest.raises(InputError) as raised:
+        build_directory(catalog, _with_issuer(group_map={"okta-ctl": "control-owners"}))
+    assert raised.value.field == "issuers[0].group_map"
+    assert "names catalog group(s) control-owners, which the catalog does not define" in str(
+        raised.value
+    )
+
+
+def test_group_map_on_workload_issuer_rejected(catalog):
+    with pytest.raises(InputError) as raised:
+        build_directory(
+            catalog,
+            _with_issuer(kind="workload", group_map={"ci": "payments-control-owners"}),
+        )
+    assert raised.value.field == "issuers[0].group_map"
+    assert "workload issuer, whose tokens never grant groups" in str(raised.value)

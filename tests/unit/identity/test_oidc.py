@@ -247,6 +247,27 @@ def test_user_token_maps_to_person_with_idp_roles(ws_application, keys, jwks_ser
     assert "the token subject '00u-nobody'" in str(raised.value)
 
 
+def test_user_token_groups_mapped_to_catalog_groups(ws_application, keys, jwks_server):
+    from releasegate.identity.auth import authenticate
+
+    app, write_identities = ws_application
+    uri, _ = jwks_server
+    write_identities(uri, ", group_map: {okta-cab: change-advisory-board}")
+    principal = authenticate(app, sign(keys, claims(groups=["okta-cab", "okta-other"])))
+    assert principal.granted_groups == (("okta-cab", "change-advisory-board"),)
+    assert principal.groups[:2] == ("payments-control-owners", "change-advisory-board")
+    assert principal.record()["granted_groups"] == [
+        {"idp_group": "okta-cab", "group": "change-advisory-board"}
+    ]
+    unmapped = authenticate(app, sign(keys, claims(groups=["okta-other"])))
+    assert unmapped.granted_groups == ()
+    assert "granted_groups" not in unmapped.record()
+    workload = authenticate(
+        app, sign(keys, claims(iss=CI_ISSUER, sub="repo:x", groups=["okta-cab"]))
+    )
+    assert (workload.kind, workload.granted_groups) == ("workload", ())
+
+
 @pytest.fixture
 def ws_application(tmp_path):
     """An application on a folder with the example catalog and an identities file."""
@@ -257,11 +278,12 @@ def ws_application(tmp_path):
 
     shutil.copy2(EXAMPLES / "catalog.yaml", tmp_path / "catalog.yaml")
 
-    def write_identities(uri: str) -> None:
+    def write_identities(uri: str, group_map: str = "") -> None:
         (tmp_path / "identities.yaml").write_text(
             "apiVersion: releasegate/v1\nkind: Identities\n"
             "people:\n  dana:\n    idp_subjects: [00u-dana]\n    emails: [dana@acme.example]\n"
-            f"issuers:\n  - {{issuer: '{ISSUER}', audience: releasegate, jwks_uri: '{uri}'}}\n"
+            f"issuers:\n  - {{issuer: '{ISSUER}', audience: releasegate, jwks_uri: '{uri}'"
+            f"{group_map}}}\n"
             f"  - {{issuer: '{CI_ISSUER}', audience: releasegate, jwks_uri: '{uri}', "
             "kind: workload}\n"
         )
