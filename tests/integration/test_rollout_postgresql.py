@@ -149,7 +149,7 @@ def test_two_controllers_one_killed_finish_fifty_rollouts_once(ws, database_url)
             time.sleep(0.05)
         assert held is not None, "the first controller never held a slow deploy mid-way"
         first.wait(timeout=10)
-        assert second.wait(timeout=90) == 0, second.stderr.read().decode() if second.stderr else ""
+        assert second.wait(timeout=900) == 0, second.stderr.read().decode() if second.stderr else ""
         finished_after = time.monotonic() - started
     finally:
         for process in (first, second):
