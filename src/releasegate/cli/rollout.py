@@ -50,12 +50,16 @@ def _target_config(
     secret_env: str,
     namespace: str | None = None,
     name: str | None = None,
+    simulator_seconds: float = 0.0,
 ) -> dict[str, Any]:
     if kind == "simulator":
-        return {
+        config: dict[str, Any] = {
             "kind": "simulator",
             "journal": str((journal or Path(".releasegate/simulator.jsonl")).resolve()),
         }
+        if simulator_seconds:
+            config["seconds"] = simulator_seconds
+        return config
     if kind == "command":
         if not command:
             raise InputError(
@@ -142,6 +146,9 @@ def rollout_start(
     journal: Annotated[
         Path | None, typer.Option(help="Journal file of the simulator target.")
     ] = None,
+    simulator_seconds: Annotated[
+        float, typer.Option(help="Seconds each simulated deploy or rollback takes.", min=0)
+    ] = 0.0,
     target_command: Annotated[
         str | None, typer.Option(help="Deploy command of the command target.")
     ] = None,
@@ -205,7 +212,14 @@ def rollout_start(
             )
         config = RolloutConfig(
             target=_target_config(
-                target, journal, target_command, target_url, secret_env, namespace, target_name
+                target,
+                journal,
+                target_command,
+                target_url,
+                secret_env,
+                namespace,
+                target_name,
+                simulator_seconds,
             ),
             metrics=parse_provider_option(metrics),
             time_scale=time_scale,

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -256,24 +257,29 @@ def claim_next(app: Application, owner: str, *, rollout_id: str | None = None) -
     """Claim the first unfinished step of a running rollout whose time has come, or None."""
     now = app.clock()
     with app.database.transaction() as session:
+        # 1. Find candidates without locking: locking every active rollout row would
+        #    make the other controllers skip them all and the operators wait.
         query = (
-            select(RolloutRow)
+            select(RolloutRow.id)
             .where(RolloutRow.status.in_(ACTIVE))
             .order_by(RolloutRow.created_at, RolloutRow.id)
-            .with_for_update(skip_locked=True)
         )
         if rollout_id is not None:
             query = query.where(RolloutRow.id == rollout_id)
-        for rollout in session.scalars(query).all():
-            step = _first_unfinished(session, rollout.id)
+        candidates = [rid for rid in session.scalars(query).all() if _claimable(session, rid, now)]
+        # 2. Lock one candidate at a time, skipping those another controller holds,
+        #    and check it again under the lock.
+        for candidate in candidates:
+            rollout = session.scalars(
+                select(RolloutRow)
+                .where(RolloutRow.id == candidate, RolloutRow.status.in_(ACTIVE))
+                .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
+            ).first()
+            if rollout is None:
+                continue
+            step = _claimable(session, rollout.id, now)
             if step is None:
-                continue
-            if step.not_before is not None and step.not_before > now:
-                continue
-            lease_free = step.status == PENDING or (
-                step.lease_expires_at is not None and step.lease_expires_at <= now
-            )
-            if not lease_free:
                 continue
             reclaimed = step.status == STEP_RUNNING
             lease = json.loads(rollout.config_json).get("lease_seconds", DEFAULT_LEASE_SECONDS)
@@ -306,6 +312,21 @@ def claim_next(app: Application, owner: str, *, rollout_id: str | None = None) -
     return None
 
 
+def _claimable(session: Session, rollout_id: str, now: datetime) -> RolloutStepRow | None:
+    """Return the rollout's next step if its time has come and no live lease holds it."""
+    step = _first_unfinished(session, rollout_id)
+    if step is None:
+        return None
+    session.refresh(step)
+    if step.not_before is not None and step.not_before > now:
+        return None
+    if step.status == PENDING:
+        return step
+    if step.lease_expires_at is not None and step.lease_expires_at <= now:
+        return step
+    return None
+
+
 def _first_unfinished(session: Session, rollout_id: str) -> RolloutStepRow | None:
     return session.scalars(
         select(RolloutStepRow)
@@ -331,6 +352,67 @@ def _owned_step(session: Session, claim: Claim, owner: str) -> RolloutStepRow | 
 ProgressCallback = Callable[[dict[str, Any]], None]
 
 
+def renew_lease(app: Application, claim: Claim, owner: str) -> bool:
+    """Extend the lease on a claimed step that this controller still holds; False if lost.
+
+    Takes the rollout row lock first, as claiming and recording do, so a renewal
+    and a claim of the same step never interleave. An expired lease is not
+    renewed: another controller may already be entitled to claim the step.
+    """
+    now = app.clock()
+    with app.database.transaction() as session:
+        rollout = session.get(RolloutRow, claim.rollout_id, with_for_update=True)
+        step = _owned_step(session, claim, owner)
+        if rollout is None or step is None:
+            return False
+        if step.lease_expires_at is None or step.lease_expires_at <= now:
+            return False
+        lease = json.loads(rollout.config_json).get("lease_seconds", DEFAULT_LEASE_SECONDS)
+        step.lease_expires_at = now + timedelta(seconds=float(lease))
+        return True
+
+
+class _LeaseKeeper:
+    """Renew a step's lease from a background thread every third of the lease period.
+
+    A deploy that takes longer than the lease keeps its step: without renewal
+    another controller would claim it while it still runs.
+    """
+
+    def __init__(self, app: Application, claim: Claim, owner: str) -> None:
+        self._app = app
+        self._claim = claim
+        self._owner = owner
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _LeaseKeeper:
+        with self._app.database.transaction() as session:
+            rollout = session.get(RolloutRow, self._claim.rollout_id)
+            assert rollout is not None  # claimed rows are never deleted
+            lease = json.loads(rollout.config_json).get("lease_seconds", DEFAULT_LEASE_SECONDS)
+        self._interval = float(lease) / 3
+        self._thread = threading.Thread(
+            target=self._run, name=f"lease-{self._claim.step_id}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                if not renew_lease(self._app, self._claim, self._owner):
+                    return
+            except Exception as error:  # the step goes on; the next renewal retries
+                # If the lease runs out meanwhile, recording the result finds it lost.
+                log.warning("could not renew the lease on step %s: %s", self._claim.step_id, error)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
 def run_step(app: Application, claim: Claim, owner: str) -> None:
     """Carry out a claimed step and record its result."""
     handler = {
@@ -341,7 +423,8 @@ def run_step(app: Application, claim: Claim, owner: str) -> None:
         "health": _run_health,
     }[claim.kind]
     try:
-        handler(app, claim, owner)
+        with _LeaseKeeper(app, claim, owner):
+            handler(app, claim, owner)
     except ReleasegateError as error:
         # A step that cannot run (a broken policy, catalog or metrics file) pauses the
         # rollout with the reason, instead of failing the same way on every claim.

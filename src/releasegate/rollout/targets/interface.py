@@ -65,7 +65,11 @@ def load_target(config: dict[str, Any]) -> DeployTarget:
     if kind == "simulator":
         from releasegate.rollout.targets.simulator import SimulatorTarget
 
-        return SimulatorTarget(config["journal"], fail_on=tuple(config.get("fail_on", ())))
+        return SimulatorTarget(
+            config["journal"],
+            fail_on=tuple(config.get("fail_on", ())),
+            seconds=float(config.get("seconds", 0)),
+        )
     if kind == "command":
         from releasegate.rollout.targets.command import CommandTarget
 

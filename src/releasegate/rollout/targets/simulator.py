@@ -2,6 +2,8 @@
 
 Each applied action is one JSON line written with a single `write` in append
 mode and flushed to disk, so a line is either whole or absent after a crash.
+With `seconds`, each action
+takes that long before its line is written, like a slow deploy.
 `applied` reads the journal, which lets a restarted controller see that a
 step took effect before its result was recorded.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +24,12 @@ class SimulatorTarget:
 
     name = "simulator"
 
-    def __init__(self, journal: str | Path, *, fail_on: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, journal: str | Path, *, fail_on: tuple[str, ...] = (), seconds: float = 0.0
+    ) -> None:
         self.journal = Path(journal)
         self.fail_on = fail_on
+        self.seconds = seconds
 
     def apply(self, action: StepAction) -> dict[str, Any]:
         if action.action == "deploy" and action.environment in self.fail_on:
@@ -31,6 +37,8 @@ class SimulatorTarget:
                 f"simulated deploy failure in {action.environment}",
                 hint="remove the environment from the simulator's fail_on list",
             )
+        if self.seconds > 0:
+            time.sleep(self.seconds)
         line = json.dumps(action.as_dict(), sort_keys=True) + "\n"
         self.journal.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
