@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support import DIGEST, JUNIT_PASS, MANIFEST, SARIF_HIGH
+from support import DIGEST, JUNIT_PASS, MANIFEST, SARIF_HIGH, attach_integrity
 
 from releasegate.model import ApprovalDecision
 from releasegate.service.app import Application
@@ -41,6 +41,7 @@ def waived(ws):
         app, load_manifest(ws.write("release.yaml", MANIFEST)), source="release.yaml"
     )
     commit = release.manifest.source_commit
+    attach_integrity(ws, release.id, commit=commit)
     add_evidence(app, release.id, ws.write("junit.xml", JUNIT_PASS), commit=commit)
     add_evidence(app, release.id, ws.write("scan.sarif", SARIF_HIGH), commit=commit)
     for who in ("bob", "dana", "erin"):

@@ -13,7 +13,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -137,13 +136,9 @@ def test_killed_controllers_repeat_no_step(ws):
     assert kills >= MIN_KILLS
 
     # 3. Kills landed inside steps: some steps were claimed again after their lease expired.
-    connection = sqlite3.connect(ws.root / ".releasegate" / "releasegate.db")
-    try:
-        reclaimed = connection.execute(
-            "select count(*) from ledger_entries where entry_type = 'rollout.step.reclaimed'"
-        ).fetchone()[0]
-    finally:
-        connection.close()
+    [(reclaimed,)] = ws.query(
+        "select count(*) from ledger_entries where entry_type = 'rollout.step.reclaimed'"
+    )
     assert reclaimed > 0, f"seed {seed}"
 
     # 4. The ledger still verifies.

@@ -255,7 +255,7 @@ def _catalog_with_gauges(ws) -> None:
     path.write_text(yaml.safe_dump(catalog))
 
 
-def test_rollout_against_prometheus_rolls_back_on_business_drop(metrics, ws):
+def test_rollout_against_prometheus_rolls_back_on_business_drop(metrics, ws, request):
     from support import JUNIT_PASS, SARIF_CLEAN, approve_all, attach, create
 
     _catalog_with_gauges(ws)
@@ -268,6 +268,9 @@ def test_rollout_against_prometheus_rolls_back_on_business_drop(metrics, ws):
         ["role"],
         registry=metrics.registry,
     )
+    # The exporter's registry outlives this test, which runs once per database backend.
+    request.addfinalizer(lambda: metrics.registry.unregister(errors))
+    request.addfinalizer(lambda: metrics.registry.unregister(settlement))
     errors.labels(role="canary").set(0.001)
     errors.labels(role="baseline").set(0.001)
     settlement.labels(role="canary").set(0.90)
