@@ -130,14 +130,15 @@ def test_linked_changes_without_analyses_fail_closed(ws: Workspace) -> None:
     decision = _gate(ws, release)
     assert decision["outcome"] == "deny"
     iac = control(decision, "IAC-1")
-    assert iac["outcome"] == "fail" and iac["blocking"] is True
+    assert iac["outcome"] == "fail"
+    assert iac["blocking"] is True
     assert iac["violations"][0]["msg"].startswith("no Terraform plan attached")
     assert control(decision, "DB-1")["violations"][0]["msg"].startswith(
         "no database migration report attached"
     )
 
 
-def test_unsafe_migration_and_unknown_plan_block_then_safe_ones_pass(ws: Workspace) -> None:
+def test_gate_unsafe_then_safe_changes(ws: Workspace) -> None:
     release = create(ws, LINKED)
     migrations = ws.root / "migrations"
     migrations.mkdir()
@@ -208,7 +209,7 @@ def test_unsafe_migration_and_unknown_plan_block_then_safe_ones_pass(ws: Workspa
         assert control(decision, control_id)["outcome"] == "pass", control(decision, control_id)
 
 
-def test_flag_switched_on_with_a_migration_fails_db_3(ws: Workspace) -> None:
+def test_db_3_flag_with_migration(ws: Workspace) -> None:
     release = create(ws, FLAG_ON)
     safe = ws.root / "safe"
     safe.mkdir()
@@ -239,7 +240,7 @@ def test_attached_analysis_is_in_the_ledger(ws: Workspace) -> None:
     assert ws.ledger_size() == before + 1
 
 
-def test_bad_plan_is_an_input_error_and_stores_nothing(ws: Workspace) -> None:
+def test_analyze_bad_plan_rejected(ws: Workspace) -> None:
     release = create(ws, LINKED)
     before = ws.ledger_size()
     result = ws.run(
@@ -425,7 +426,7 @@ def _corpus_file(folder: str, name: str) -> Path:
 
 
 @pytest.mark.corpus
-def test_corpus_plan_blocks_at_the_gate_on_unknown_values(ws: Workspace) -> None:
+def test_gate_corpus_plan_unknown_values(ws: Workspace) -> None:
     release = create(ws, LINKED)
     plan = _corpus_file("tfplan", "trivy__tfjson-plan.json")
     assert ws.run("analyze", "plan", str(plan), "--release", release).exit_code == 1

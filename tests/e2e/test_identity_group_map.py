@@ -3,7 +3,7 @@
 The IdP is an ES256 key whose JWKS the identities file names as a file; ID
 tokens are signed with PyJWT and verified by releasegate like any other.
 gwen belongs to no catalog group: only a verified token whose groups claim
-holds a mapped IdP group makes her a business control owner.
+contains a mapped IdP group makes her a business control owner.
 """
 
 from __future__ import annotations

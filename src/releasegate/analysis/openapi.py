@@ -421,9 +421,11 @@ def _compare_operation(old: _Operation, new: _Operation) -> Iterator[dict[str, A
 
 def _types(schema: dict[str, Any]) -> set[str]:
     value = schema.get("type")
-    types = (
-        set(value) if isinstance(value, list) else ({value} if isinstance(value, str) else set())
-    )
+    types: set[str] = set()
+    if isinstance(value, list):
+        types = set(value)
+    elif isinstance(value, str):
+        types = {value}
     if schema.get("nullable") is True:
         types.add("null")
     return types

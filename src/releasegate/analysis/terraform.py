@@ -74,7 +74,11 @@ class _Values:
         for step in path.split("."):
             if mark is True:
                 return _UNKNOWN
-            key: int | str = 0 if step == "*" else (int(step) if step.isdigit() else step)
+            key: int | str = step
+            if step == "*":
+                key = 0
+            elif step.isdigit():
+                key = int(step)
             value = _step(value, key)
             mark = _step(mark, key)
         if mark is True or (_contains_unknown_leaf(mark) and _blank(value)):
@@ -306,7 +310,12 @@ def _expression_references(expressions: dict[str, Any]) -> dict[str, list[str]]:
 
 def _normalize(resource: _Resource, plan: _Plan) -> dict[str, Any]:
     mapper = _MAPPERS.get(resource.type)
-    category = mapper[0] if mapper else ("iam" if resource.type.startswith("aws_iam_") else "other")
+    if mapper:
+        category = mapper[0]
+    elif resource.type.startswith("aws_iam_"):
+        category = "iam"
+    else:
+        category = "other"
     document: dict[str, Any] = {
         "address": resource.address,
         "type": resource.type,
@@ -541,9 +550,12 @@ def _db_instance(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> 
 def _dynamodb_table(resource: _Resource, plan: _Plan, document: dict[str, Any]) -> None:
     enabled = resource.get("server_side_encryption.*.enabled", into="encryption.key_type")
     key_id = resource.get("server_side_encryption.*.kms_key_arn", into="encryption.key_type")
-    key_type = (
-        ("customer_managed" if key_id else "provider_managed") if enabled else "provider_default"
-    )
+    if not enabled:
+        key_type = "provider_default"
+    elif key_id:
+        key_type = "customer_managed"
+    else:
+        key_type = "provider_managed"
     document["encryption"] = {"at_rest": True, "key_type": key_type}
     document["public"] = False
     pitr = resource.get("point_in_time_recovery.*.enabled", into="backup.enabled")

@@ -86,10 +86,10 @@ def _close_opened() -> None:
 
 
 def _application(*, allow_remote: bool = False) -> Application:
-    """The in-process application; refused when RELEASEGATE_URL names a server.
+    """Build the in-process application, or raise when RELEASEGATE_URL names a server.
 
-    Commands that have no HTTP transport yet run only in process, and they
-    must not quietly use a local folder when the user meant the server.
+    Commands without an HTTP transport run only in process. They must not
+    quietly use a local folder when the user meant the server.
     """
     from releasegate.client import URL_VARIABLE, remote_url
     from releasegate.errors import ConfigurationError
@@ -108,14 +108,14 @@ def _application(*, allow_remote: bool = False) -> Application:
 
 
 def _client() -> Client:
-    """The server's API when RELEASEGATE_URL is set, otherwise the use cases in process."""
+    """Return a client of the server's API when RELEASEGATE_URL is set, else an in-process one."""
     from releasegate.client import connect, remote_url
 
     return connect(None if remote_url() else _application())
 
 
 def _in_process(client: Client) -> Application | None:
-    """The application behind an in-process client; None over HTTP."""
+    """Return the application behind an in-process client, or None over HTTP."""
     from releasegate.client.local import LocalClient
 
     return client.application if isinstance(client, LocalClient) else None
@@ -124,11 +124,11 @@ def _in_process(client: Client) -> Application | None:
 def _acting(
     client: Client, as_value: str | None, *, option: str = "--as"
 ) -> tuple[str, dict[str, Any] | None]:
-    """Who acts, and the ledger record of the verified credential when there is one.
+    """Return the acting identity and, when there is one, the ledger record of its credential.
 
-    In process the credential in --token is verified here; over HTTP the
-    server verifies RELEASEGATE_TOKEN and acts as its identity, so --as
-    may only confirm it.
+    In process, this function verifies the credential in --token. Over HTTP,
+    the server verifies RELEASEGATE_TOKEN and acts as its identity, so --as
+    may only confirm that identity.
     """
     application = _in_process(client)
     if application is not None:

@@ -22,7 +22,7 @@ to one person only. Catalog group members that the file does not name become
 people of their own, so a working folder without the file keeps working.
 
 An identity that resolves to no person is unknown. An unknown identity never
-counts as a distinct person: it holds no role, and segregation of duties
+counts as a distinct person: it has no role, and segregation of duties
 cannot show that it differs from anyone else.
 """
 
@@ -77,7 +77,7 @@ class IssuerConfig(Frozen):
     roles_claim: NonEmpty = "roles"
     algorithms: tuple[NonEmpty, ...] = ("RS256", "ES256")
     # IdP group name -> catalog group: a verified user token whose groups claim
-    # holds the IdP group makes its person a member of the catalog group for
+    # contains the IdP group makes its person a member of the catalog group for
     # the approvals given with that token.
     group_map: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
 

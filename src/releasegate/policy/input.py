@@ -218,7 +218,7 @@ def _approval_docs(
 
     Only a person's latest verdict counts: a later approval replaces an
     earlier rejection and the other way round, under whichever alias either
-    was given. An unknown approver is keyed by the alias alone and holds no
+    was given. An unknown approver is keyed by the alias alone and has no
     role, so it never counts as a distinct person.
     """
     service = catalog.service(release.manifest.service)
