@@ -77,8 +77,12 @@ SARIF_HIGH = json.dumps(
                         "level": "error",
                         "message": {"text": "subprocess call with shell=True"},
                         "locations": [
-                            {"physicalLocation": {"artifactLocation": {"uri": "src/app.py"},
-                                                  "region": {"startLine": 7}}}
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": "src/app.py"},
+                                    "region": {"startLine": 7},
+                                }
+                            }
                         ],
                     }
                 ],
@@ -247,6 +251,22 @@ def attach_integrity(
     processes: tuple[str, ...] = ("payments", "reconciliation"),
 ) -> None:
     """Attach passing integrity evidence for a release of `commit` and `digests`."""
+    for name, body, extra in integrity_files(
+        ws, commit=commit, digests=digests, repository=repository, processes=processes
+    ):
+        result = ws.run("evidence", "add", release, str(ws.write(name, body)), *extra)
+        assert result.exit_code == 0, result.output
+
+
+def integrity_files(
+    ws: Workspace,
+    *,
+    commit: str = COMMIT,
+    digests: tuple[str, ...] = (DIGEST,),
+    repository: str = REPOSITORY,
+    processes: tuple[str, ...] = ("payments", "reconciliation"),
+) -> list[tuple[str, str, list[str]]]:
+    """Return the passing integrity evidence as (file name, text, extra CLI options)."""
     key = ["--key", str(ws.root / "signing.pub.pem")]
     pull_request = {
         "_type": "https://releasegate.dev/pull-request/v1",
@@ -263,8 +283,14 @@ def attach_integrity(
     commits = {
         "_type": "https://releasegate.dev/commit-signatures/v1",
         "commits": [
-            {"commit": commit, "verified": True, "signer": "alice@example.com",
-             "key_id": "SHA256:demo", "method": "ssh", "detail": "good signature"}
+            {
+                "commit": commit,
+                "verified": True,
+                "signer": "alice@example.com",
+                "key_id": "SHA256:demo",
+                "method": "ssh",
+                "detail": "good signature",
+            }
         ],
     }
     files: list[tuple[str, str, list[str]]] = [
@@ -296,9 +322,7 @@ def attach_integrity(
             "transactions": [{"name": "happy path", "outcome": "passed"}],
         }
         files.append((f"synthetic-{process}.json", json.dumps(run), []))
-    for name, text, extra in files:
-        result = ws.run("evidence", "add", release, str(ws.write(name, text)), *extra)
-        assert result.exit_code == 0, result.output
+    return files
 
 
 def attach(ws: Workspace, release: str, name: str, text: str, commit: str | None = COMMIT):

@@ -12,13 +12,20 @@ Loading has two stages: `collect_files` reads the files that take part
 parses them. The revision is a SHA-256 over every label and content, so a
 decision records exactly which policy produced it, and the same files
 rebuild the same policy set when a decision is replayed.
+
+The files are read on every load, so an edited policy takes effect at the
+next decision, but parsing runs only when their contents changed: parsed
+policy sets are kept by revision (see `_PARSED`).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -140,11 +147,43 @@ def collect_files(
     return files
 
 
+# Parsed policy sets by the SHA-256 of their files; the size bounds memory when
+# policies change often. Callers get their own copy of the params, the only
+# mutable part, so no caller can change what the next one reads.
+_PARSED: OrderedDict[str, PolicySet] = OrderedDict()
+_PARSED_SIZE = 32
+_PARSED_LOCK = threading.Lock()
+
+
+def _files_key(files: list[tuple[str, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for label, content in files:
+        digest.update(label.encode())
+        digest.update(len(content).to_bytes(8, "big"))
+        digest.update(content)
+    return digest.hexdigest()
+
+
 def load_policy_set(
     policy_dir: Path, service: str | None, *, catalog: Path | None = None
 ) -> PolicySet:
-    """Load built-ins plus the three layers for `service` and compute the revision."""
-    return build_policy_set(collect_files(policy_dir, service, catalog=catalog))
+    """Load built-ins plus the three layers for `service` and compute the revision.
+
+    The files are read each time; unchanged files return the policy set parsed before.
+    """
+    files = collect_files(policy_dir, service, catalog=catalog)
+    key = _files_key(files)
+    with _PARSED_LOCK:
+        cached = _PARSED.get(key)
+        if cached is not None:
+            _PARSED.move_to_end(key)
+    if cached is None:
+        cached = build_policy_set(files)
+        with _PARSED_LOCK:
+            _PARSED[key] = cached
+            while len(_PARSED) > _PARSED_SIZE:
+                _PARSED.popitem(last=False)
+    return replace(cached, params=copy.deepcopy(cached.params))
 
 
 # Stage 2: parsing.

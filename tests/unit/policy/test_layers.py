@@ -163,3 +163,20 @@ def test_layers_risk_and_number_loosening_rejected(policies, document, message):
     (policies / "application" / "payments-api" / "data.yaml").write_text(document + "\n")
     with pytest.raises(PolicyError, match=message):
         load_policy_set(policies, "payments-api")
+
+
+def test_unchanged_files_reuse_the_parsed_policy_set_and_an_edit_takes_effect(policies):
+    first = load_policy_set(policies, "payments-api")
+    again = load_policy_set(policies, "payments-api")
+    assert again.modules is first.modules
+    assert again.params == first.params
+    # Each caller gets its own params: a change in one is not seen by the next.
+    again.params["exceptions"]["max_duration_days"] = 1
+    assert load_policy_set(policies, "payments-api").params == first.params
+    data = policies / "platform" / "data.yaml"
+    data.write_text("exceptions:\n  max_duration_days: 7\n")
+    edited = load_policy_set(policies, "payments-api")
+    assert edited.modules is not first.modules
+    assert edited.revision != first.revision
+    assert edited.params["exceptions"]["max_duration_days"] == 7
+    assert first.params["exceptions"]["max_duration_days"] != 7
