@@ -55,16 +55,34 @@ def row(name: str, samples: list[float]) -> str:
     )
 
 
-async def _load(url: str, token: str, clients: int, requests: int) -> dict[str, object]:
+async def _load(
+    url: str, token: str, clients: int, requests: int, library: str
+) -> dict[str, object]:
     """Send `requests` GETs from each of `clients` connections at once; return the samples."""
-    import httpx
-
     headers = {"Authorization": f"Bearer {token}"}
     samples: list[float] = []
     errors: list[int] = []
     start_gate = asyncio.Event()
 
-    async def client() -> None:
+    async def with_aiohttp() -> None:
+        import aiohttp
+
+        connector = aiohttp.TCPConnector(limit=1)
+        async with aiohttp.ClientSession(headers=headers, connector=connector) as http:
+            async with http.get(url) as response:  # open the connection before the clock
+                await response.read()
+            await start_gate.wait()
+            for _ in range(requests):
+                started = time.perf_counter_ns()
+                async with http.get(url) as response:
+                    await response.read()
+                samples.append((time.perf_counter_ns() - started) / 1e6)
+                if response.status != 200:
+                    errors.append(response.status)
+
+    async def with_httpx() -> None:
+        import httpx
+
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
         async with httpx.AsyncClient(headers=headers, limits=limits, timeout=120) as http:
             await http.get(url)  # open the connection before the clock starts
@@ -76,6 +94,7 @@ async def _load(url: str, token: str, clients: int, requests: int) -> dict[str, 
                 if response.status_code != 200:
                     errors.append(response.status_code)
 
+    client = with_aiohttp if library == "aiohttp" else with_httpx
     tasks = [asyncio.create_task(client()) for _ in range(clients)]
     await asyncio.sleep(0.5)
     wall = time.perf_counter()
@@ -96,8 +115,8 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def load_generator(url: str, token: str, clients: int, requests: int) -> None:
-    print(json.dumps(asyncio.run(_load(url, token, clients, requests))))
+def load_generator(url: str, token: str, clients: int, requests: int, library: str) -> None:
+    print(json.dumps(asyncio.run(_load(url, token, clients, requests, library))))
 
 
 def main() -> None:
@@ -106,6 +125,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40, help="requests per client")
     parser.add_argument("--evaluations", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument(
+        "--client-library",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="HTTP client of the concurrent clients",
+    )
     parser.add_argument(
         "--server-option",
         action="append",
@@ -117,7 +142,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.load_generator:
-        load_generator(*args.load_generator, args.clients, args.requests)
+        load_generator(*args.load_generator, args.clients, args.requests, args.client_library)
         return
 
     import httpx
@@ -190,6 +215,8 @@ def main() -> None:
                 str(args.clients),
                 "--requests",
                 str(args.requests),
+                "--client-library",
+                args.client_library,
             ],
             capture_output=True,
             text=True,
@@ -215,7 +242,8 @@ def main() -> None:
         print(row("latest decision over HTTP, one client", single))
         print(
             row(
-                f"latest decision over HTTP, {args.clients} clients, {args.workers} worker(s)",
+                f"latest decision, {args.clients} {args.client_library} clients, "
+                f"{args.workers} worker(s)",
                 samples,
             )
         )
