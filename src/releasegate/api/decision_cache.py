@@ -1,7 +1,7 @@
 """The newest gate decision per release and environment, kept while the database is unchanged.
 
 Pipelines poll `GET /releases/{id}/decisions/latest` many times a second.
-`LatestDecisionCache` lets the route answer from memory, without a worker
+`LatestDecisionCache` lets the route serve it from memory, without a worker
 thread or a SQL query, for as long as no connection anywhere has committed
 to the database since the decision was read.
 
@@ -48,8 +48,8 @@ class LatestDecisionCache:
             return None
         with self._lock:
             if self._connection is None:
-                # Autocommit, and usable from the thread that runs the event loop
-                # as well as the one that created it; the lock serialises use.
+                # An autocommit connection that any thread may use, because the
+                # lock lets only one use it at a time.
                 self._connection = sqlite3.connect(
                     self._path, timeout=30, isolation_level=None, check_same_thread=False
                 )
