@@ -196,7 +196,7 @@ def main() -> None:
         # One client alone: the fixed cost of a request over HTTP.
         single = []
         with httpx.Client(base_url=server.url + "/api/v1", headers=headers) as c:
-            c.get(path).raise_for_status()
+            body_bytes = len(c.get(path).raise_for_status().content)
             for _ in range(500):
                 start = time.perf_counter_ns()
                 c.get(path).raise_for_status()
@@ -237,6 +237,7 @@ def main() -> None:
             f"machine: {platform.machine()}, {os.cpu_count()} cores (shared), "
             f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
         )
+        print(f"decision body: {body_bytes} bytes")
         print(f"{'series':<44} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
         print(row("latest decision in process", in_process))
         print(row("latest decision over HTTP, one client", single))
