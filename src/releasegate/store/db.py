@@ -393,6 +393,9 @@ class Database:
         without the write lock that `transaction` takes. On PostgreSQL it is
         an ordinary transaction. A flush of pending changes raises
         RuntimeError before anything reaches the database.
+
+        NOTE: unlike `transaction`, it does not turn a PostgreSQL statement
+        timeout into a ConfigurationError; the SQLAlchemy error propagates.
         """
         session = self._read_sessions()
         try:
