@@ -55,6 +55,7 @@ def create_app(
     web: bool = True,
 ) -> RequestContextMiddleware:
     """Build the server: API, web pages (unless `web` is False), health, readiness, metrics."""
+    from releasegate.api.decision_cache import LatestDecisionCache
     from releasegate.api.routes import governance, ledger, releases
     from releasegate.service.status import ledger_size
 
@@ -72,6 +73,7 @@ def create_app(
         verifier=verifier,
         metrics=metrics,
         max_upload_bytes=max_upload_bytes,
+        decision_cache=LatestDecisionCache(application.database),
     )
     for router in (releases.router, governance.router, ledger.router):
         api.include_router(router, prefix=API_PREFIX, responses=_PROBLEM_RESPONSES)

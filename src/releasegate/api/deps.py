@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,6 +21,9 @@ from releasegate.api.auth import (
 from releasegate.api.observability import Metrics
 from releasegate.service.app import Application
 
+if TYPE_CHECKING:
+    from releasegate.api.decision_cache import LatestDecisionCache
+
 SESSION_COOKIE = "releasegate_session"
 
 
@@ -35,6 +38,8 @@ class ApiContext:
     # NOTE: regopy interpreters are not documented as thread-safe, so gate
     # evaluations in one process run one at a time; reads run in parallel.
     gate_lock: threading.Lock = field(default_factory=threading.Lock)
+    # The newest decision per release while the database is unchanged; None turns it off.
+    decision_cache: LatestDecisionCache | None = None
 
 
 # The dependencies below are coroutines on purpose: FastAPI runs plain functions in

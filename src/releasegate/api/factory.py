@@ -15,6 +15,7 @@ from releasegate.api.observability import RequestContextMiddleware
 TOKENS_VARIABLE = "RELEASEGATE_SERVE_TOKENS"
 UPLOAD_VARIABLE = "RELEASEGATE_SERVE_MAX_UPLOAD_BYTES"
 LOG_LEVEL_VARIABLE = "RELEASEGATE_SERVE_LOG_LEVEL"
+TOKEN_CACHE_VARIABLE = "RELEASEGATE_SERVE_TOKEN_CACHE_SECONDS"  # noqa: S105 - a variable name
 
 
 def app_from_environment() -> RequestContextMiddleware:
@@ -22,6 +23,7 @@ def app_from_environment() -> RequestContextMiddleware:
     from releasegate.api.auth import HashedTokenVerifier
     from releasegate.api.identity_auth import IdentityTokenVerifier
     from releasegate.api.observability import configure_json_logging
+    from releasegate.api.token_cache import DEFAULT_TTL_SECONDS, CachingTokenVerifier
     from releasegate.service.app import Application
     from releasegate.settings import load_settings
 
@@ -30,8 +32,11 @@ def app_from_environment() -> RequestContextMiddleware:
     application.database.require_schema()
     return create_app(
         application,
-        IdentityTokenVerifier(
-            application, HashedTokenVerifier(Path(os.environ[TOKENS_VARIABLE]))
+        CachingTokenVerifier(
+            IdentityTokenVerifier(
+                application, HashedTokenVerifier(Path(os.environ[TOKENS_VARIABLE]))
+            ),
+            ttl_seconds=float(os.environ.get(TOKEN_CACHE_VARIABLE, DEFAULT_TTL_SECONDS)),
         ),
         max_upload_bytes=int(os.environ.get(UPLOAD_VARIABLE, DEFAULT_MAX_UPLOAD_BYTES)),
     )

@@ -46,6 +46,15 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Server processes sharing the port.")
     ] = 1,
+    token_cache_seconds: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=60,
+            help="Seconds a verified token is trusted without checking it again; a revoked "
+            "or expired token is rejected at most this long after. 0 checks every request.",
+        ),
+    ] = 5.0,
 ) -> None:
     """Run the HTTP API and the web pages (JSON logs on stderr, metrics at /metrics)."""
     import os
@@ -54,9 +63,10 @@ def serve(
 
     from releasegate.api.app import create_app
     from releasegate.api.auth import HashedTokenVerifier
-    from releasegate.api.factory import LOG_LEVEL_VARIABLE
+    from releasegate.api.factory import LOG_LEVEL_VARIABLE, TOKEN_CACHE_VARIABLE
     from releasegate.api.identity_auth import IdentityTokenVerifier
     from releasegate.api.observability import configure_json_logging
+    from releasegate.api.token_cache import CachingTokenVerifier
     from releasegate.cli.main import _application, _fail
 
     try:
@@ -64,7 +74,10 @@ def serve(
         path = _tokens_path(tokens)
         server = create_app(
             application,
-            IdentityTokenVerifier(application, HashedTokenVerifier(path)),
+            CachingTokenVerifier(
+                IdentityTokenVerifier(application, HashedTokenVerifier(path)),
+                ttl_seconds=token_cache_seconds,
+            ),
             max_upload_bytes=max_upload_mb * 1024 * 1024,
         )
     except ReleasegateError as error:
@@ -80,6 +93,7 @@ def serve(
         # Worker processes build their own application from the resolved settings.
         _export_settings(application.settings, path, max_upload_mb * 1024 * 1024)
         os.environ[LOG_LEVEL_VARIABLE] = log_level.upper()
+        os.environ[TOKEN_CACHE_VARIABLE] = str(token_cache_seconds)
         uvicorn.run(
             "releasegate.api.factory:app_from_environment",
             factory=True,
@@ -151,7 +165,7 @@ def token_revoke(
     name: Annotated[str, typer.Argument(help="Name of the token.")],
     tokens: TokensOption = None,
 ) -> None:
-    """Remove a token; the server refuses it from the next request on."""
+    """Remove a token; the server rejects it within its token cache time (5 s by default)."""
     from releasegate.api.auth import revoke_token
     from releasegate.cli.main import _fail
 

@@ -155,7 +155,7 @@ def revoke_token(app: Application, token_id: str, *, revoked_by: str) -> TokenIn
 def verify_token(app: Application, secret: str) -> TokenInfo:
     """Return the token behind `secret`, or raise AuthenticationError if it is unusable."""
     now = app.clock()
-    with app.database.transaction() as session:
+    with app.database.read_transaction() as session:
         row = session.scalars(
             select(ApiTokenRow).where(ApiTokenRow.secret_sha256 == _hash(secret))
         ).first()

@@ -30,7 +30,7 @@ def latest_decision(app: Application, release_id: str, environment: str) -> Deci
 def latest_decision_json(app: Application, release_id: str, environment: str) -> str:
     """Return the newest recorded decision as stored JSON text, for callers that pass it on."""
     env = parse_environment(environment)
-    with app.database.transaction() as session:
+    with app.database.read_transaction() as session:
         row = session.scalars(
             select(DecisionRow)
             .where(DecisionRow.release_id == release_id, DecisionRow.environment == env.value)

@@ -1,7 +1,10 @@
 """Database engine, sessions and schema migration, on SQLite or PostgreSQL.
 
 SQLite is the embedded default: one file, WAL, and BEGIN IMMEDIATE so that
-writers queue at the start of a transaction. PostgreSQL
+writers queue at the start of a transaction. A read-only unit of work
+(`Database.read_transaction`) starts with a deferred BEGIN instead: in WAL
+mode it reads a snapshot without taking the write lock, so reads run beside
+each other and beside one writer. PostgreSQL
 (`postgresql+psycopg://...`, psycopg 3) is the shared database of several
 replicas. Its engine keeps a bounded connection pool, sets a statement
 timeout on every connection, and `Database.run` retries a unit of work that
@@ -28,6 +31,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Execution option of the engine behind `Database.read_transaction`.
+READ_ONLY_OPTION = "releasegate_read_only"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -46,7 +51,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -207,6 +215,10 @@ class Database:
         self.options = options or PoolOptions()
         self.engine = make_engine(url, self.options)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+        )
+        event.listen(self._read_sessions, "before_flush", _reject_flush)
 
     @property
     def dialect(self) -> str:
@@ -373,5 +385,29 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def read_transaction(self) -> Iterator[Session]:
+        """Open a unit of work that only reads, and reject any write in it.
+
+        On SQLite it starts with a deferred BEGIN, which reads a WAL snapshot
+        without the write lock that `transaction` takes. On PostgreSQL it is
+        an ordinary transaction. A flush of pending changes raises
+        RuntimeError before anything reaches the database.
+
+        NOTE: unlike `transaction`, it does not turn a PostgreSQL statement
+        timeout into a ConfigurationError; the SQLAlchemy error propagates.
+        """
+        session = self._read_sessions()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _reject_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read-only transaction may not write; use Database.transaction")

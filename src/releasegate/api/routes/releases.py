@@ -278,19 +278,34 @@ def list_decisions(
     response_class=Response,
     responses={200: {"model": Decision, "content": {"application/json": {}}}},
 )
-def latest_decision(
+async def latest_decision(
     release_id: str,
-    app: AppDep,
+    ctx: ContextDep,
     _: Annotated[Principal, Depends(require(*READERS))],
     environment: str = "production",
 ) -> Response:
-    """Pipelines poll this; the stored decision is sent as recorded, without re-encoding."""
+    """Pipelines poll this; the stored decision is sent as recorded, without re-encoding.
+
+    While the database is unchanged the decision comes from memory (see
+    `releasegate.api.decision_cache`); otherwise a worker thread reads it.
+    """
+    from starlette.concurrency import run_in_threadpool
+
     from releasegate.service.status import latest_decision_json
 
     _bind(release_id)
-    return Response(
-        latest_decision_json(app, release_id, environment), media_type="application/json"
-    )
+    cache = ctx.decision_cache
+    version = None if cache is None else cache.version()
+    text = None
+    if cache is not None and version is not None:
+        text = cache.get(release_id, environment, version)
+    if text is None:
+        text = await run_in_threadpool(
+            latest_decision_json, ctx.application, release_id, environment
+        )
+        if cache is not None and version is not None:
+            cache.put(release_id, environment, version, text)
+    return Response(text, media_type="application/json")
 
 
 @router.post(
