@@ -159,12 +159,13 @@ def test_pool_connections_logged_with_limits(pg_url, caplog):
     assert "database pool closed a connection" in messages
 
 
-def test_statement_timeout_cancels_and_logs(pg_url, caplog):
+@pytest.mark.parametrize("unit", ["transaction", "read_transaction"])
+def test_statement_timeout_cancels_and_logs(pg_url, caplog, unit):
     database = Database(pg_url, PoolOptions(statement_timeout_ms=200))
     with (
         caplog.at_level(logging.ERROR, logger="releasegate.store.db"),
         pytest.raises(ConfigurationError, match="ran past the timeout of 200 ms"),
-        database.transaction() as session,
+        getattr(database, unit)() as session,
     ):
         session.execute(text("select pg_sleep(5)"))
     database.dispose()

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
@@ -362,28 +362,32 @@ class Database:
             with session.begin():
                 yield session
         except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) == "57014":
-                log.error(
-                    "a statement ran past the statement timeout of %d ms and was cancelled",
-                    self.options.statement_timeout_ms,
-                )
-                raise ConfigurationError(
-                    f"a database statement ran past the timeout of "
-                    f"{self.options.statement_timeout_ms} ms and was cancelled",
-                    hint="raise database_statement_timeout_ms or look for locks held by other "
-                    "sessions",
-                ) from exc
-            reason = retryable_reason(exc)
-            if reason is not None:
-                log.warning("a transaction was rolled back after a %s", reason)
-                raise ConflictError(
-                    f"the change was rolled back after a {reason} with another writer; "
-                    "nothing was stored",
-                    hint="run the command again",
-                ) from exc
-            raise
+            self._raise_database_error(exc)
         finally:
             session.close()
+
+    def _raise_database_error(self, exc: Exception) -> NoReturn:
+        """Raise a cancelled statement or a lost conflict as the error a user can act on."""
+        if getattr(getattr(exc, "orig", None), "sqlstate", None) == "57014":
+            log.error(
+                "a statement ran past the statement timeout of %d ms and was cancelled",
+                self.options.statement_timeout_ms,
+            )
+            raise ConfigurationError(
+                f"a database statement ran past the timeout of "
+                f"{self.options.statement_timeout_ms} ms and was cancelled",
+                hint="raise database_statement_timeout_ms or look for locks held by other "
+                "sessions",
+            ) from exc
+        reason = retryable_reason(exc)
+        if reason is not None:
+            log.warning("a transaction was rolled back after a %s", reason)
+            raise ConflictError(
+                f"the change was rolled back after a {reason} with another writer; "
+                "nothing was stored",
+                hint="run the command again",
+            ) from exc
+        raise exc
 
     @contextmanager
     def read_transaction(self) -> Iterator[Session]:
@@ -394,13 +398,16 @@ class Database:
         an ordinary transaction. A flush of pending changes raises
         RuntimeError before anything reaches the database.
 
-        NOTE: unlike `transaction`, it does not turn a PostgreSQL statement
-        timeout into a ConfigurationError; the SQLAlchemy error propagates.
+        A statement timeout is raised as in `transaction`.
         """
+        from sqlalchemy.exc import DBAPIError
+
         session = self._read_sessions()
         try:
             with session.begin():
                 yield session
+        except DBAPIError as exc:
+            self._raise_database_error(exc)
         finally:
             session.close()
 
