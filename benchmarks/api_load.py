@@ -51,10 +51,10 @@ def main() -> None:
 
     import httpx
     import yaml
-    from http_support import Server, make_workspace
+    from http_support import Server, make_workspace, person_token
     from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN
 
-    from releasegate.api.auth import Role, add_token
+    from releasegate.api.auth import Role
     from releasegate.service.app import Application
     from releasegate.service.status import latest_decision
     from releasegate.settings import load_settings
@@ -63,12 +63,7 @@ def main() -> None:
     server = None
     try:
         make_workspace(work)
-        token = add_token(
-            work / ".releasegate" / "api-tokens.yaml",
-            identity="alice",
-            roles=frozenset({Role.SUBMITTER}),
-            name="bench",
-        )
+        token = person_token(work, "alice", Role.SUBMITTER, name="bench")
         server = Server(work, work / "server.log", "--workers", str(args.workers))
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=server.url + "/api/v1", headers=headers, timeout=120) as c:

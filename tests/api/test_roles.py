@@ -176,11 +176,12 @@ def test_every_route_refuses_a_request_without_a_token(api, world):
 
 
 def test_revoked_token_rejected_at_once(api):
-    from releasegate.api.auth import revoke_token
+    from releasegate.identity.tokens import list_tokens, revoke_token
 
     headers = api.headers(V)
     assert api.client.get("/api/v1/releases", headers=headers).status_code == 200
-    revoke_token(api.workspace.root / ".releasegate" / "api-tokens.yaml", "viewer")
+    (token,) = list_tokens(api.application, person="hugo")
+    revoke_token(api.application, token.id, revoked_by="hugo")
     response = api.client.get("/api/v1/releases", headers=headers)
     assert response.status_code == 401
-    assert response.json()["detail"] == "the bearer token is unknown or was revoked"
+    assert response.json()["detail"].startswith(f"personal API token {token.id} of hugo was revoked")

@@ -7,19 +7,16 @@ worker processes, so it sets these variables and names this factory.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from releasegate.api.app import DEFAULT_MAX_UPLOAD_BYTES, create_app
 from releasegate.api.observability import RequestContextMiddleware
 
-TOKENS_VARIABLE = "RELEASEGATE_SERVE_TOKENS"
 UPLOAD_VARIABLE = "RELEASEGATE_SERVE_MAX_UPLOAD_BYTES"
 LOG_LEVEL_VARIABLE = "RELEASEGATE_SERVE_LOG_LEVEL"
 
 
 def app_from_environment() -> RequestContextMiddleware:
     """Create one worker's application from RELEASEGATE_* settings and the serve variables."""
-    from releasegate.api.auth import HashedTokenVerifier
     from releasegate.api.identity_auth import IdentityTokenVerifier
     from releasegate.api.observability import configure_json_logging
     from releasegate.service.app import Application
@@ -30,8 +27,6 @@ def app_from_environment() -> RequestContextMiddleware:
     application.database.require_schema()
     return create_app(
         application,
-        IdentityTokenVerifier(
-            application, HashedTokenVerifier(Path(os.environ[TOKENS_VARIABLE]))
-        ),
+        IdentityTokenVerifier(application),
         max_upload_bytes=int(os.environ.get(UPLOAD_VARIABLE, DEFAULT_MAX_UPLOAD_BYTES)),
     )

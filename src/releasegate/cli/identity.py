@@ -199,6 +199,14 @@ def token_create(
     owner: Annotated[
         str | None, typer.Option("--for", help="Person the token is for (default: yourself).")
     ] = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--role",
+            help="Limit the token to this API role (repeatable): viewer, submitter, approver, "
+            "release-manager, admin or auditor. Default: every role of the person.",
+        ),
+    ] = None,
     identity: AsOption = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
@@ -214,6 +222,7 @@ def token_create(
             name=name,
             expires_in=_main()._parse_duration(expires_in),
             created_by=who,
+            roles=tuple(role or ()),
         )
         now = application.clock()
     except ReleasegateError as error:

@@ -920,10 +920,8 @@ app.add_typer(rollout_app, name="rollout")
 # HTTP server ----------------------------------------------------------------
 
 from releasegate.cli.serve import serve  # noqa: E402
-from releasegate.cli.serve import token_app as api_token_app  # noqa: E402
 
 app.command("serve")(serve)
-app.add_typer(api_token_app, name="api-token")
 
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h
