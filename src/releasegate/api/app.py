@@ -55,7 +55,7 @@ def create_app(
     web: bool = True,
 ) -> RequestContextMiddleware:
     """Build the server: API, web pages (unless `web` is False), health, readiness, metrics."""
-    from releasegate.api.routes import governance, ledger, releases
+    from releasegate.api.routes import governance, ledger, operations, releases
     from releasegate.service.status import ledger_size
 
     metrics = Metrics(ledger_size=lambda: ledger_size(application))
@@ -73,7 +73,7 @@ def create_app(
         metrics=metrics,
         max_upload_bytes=max_upload_bytes,
     )
-    for router in (releases.router, governance.router, ledger.router):
+    for router in (releases.router, governance.router, ledger.router, operations.router):
         api.include_router(router, prefix=API_PREFIX, responses=_PROBLEM_RESPONSES)
 
     @api.exception_handler(ReleasegateError)

@@ -85,11 +85,11 @@ def _close_opened() -> None:
         _State.opened.pop().close()
 
 
-def _application(*, allow_remote: bool = False) -> Application:
+def _application(*, allow_remote: bool = False, reason: str | None = None) -> Application:
     """Build the in-process application, or raise when RELEASEGATE_URL names a server.
 
-    Commands without an HTTP transport run only in process. They must not
-    quietly use a local folder when the user meant the server.
+    Commands without an HTTP transport run only in process, for `reason`.
+    They must not quietly use a local folder when the user meant the server.
     """
     from releasegate.client import URL_VARIABLE, remote_url
     from releasegate.errors import ConfigurationError
@@ -97,8 +97,9 @@ def _application(*, allow_remote: bool = False) -> Application:
     from releasegate.settings import load_settings
 
     if remote_url() and not allow_remote:
+        because = f" ({reason})" if reason else ""
         raise ConfigurationError(
-            f"this command runs only in process, but {URL_VARIABLE} is set",
+            f"this command runs only in process{because}, but {URL_VARIABLE} is set",
             hint=f"unset {URL_VARIABLE} to run it in the working folder",
         )
     settings = load_settings(home=_State.home, overrides=_State.overrides)

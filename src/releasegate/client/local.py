@@ -15,6 +15,7 @@ from releasegate.model import (
     Release,
     ReleaseManifest,
 )
+from releasegate.client.operations import LocalOperations
 from releasegate.service.app import Application
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from releasegate.service.exception_register import RegisterEntry
 
 
-class LocalClient:
+class LocalClient(LocalOperations):
     """Runs the use cases against the embedded database of the working folder.
 
     NOTE: in process, the acting identity is the one given with --as unless
