@@ -88,6 +88,10 @@ class OperationsClient(Protocol):
 
     def list_proposals(self, status: str | None) -> list[Document]: ...
 
+    def propose_change(
+        self, target: Path, content_file: Path, *, proposer: str, reason: str
+    ) -> Document: ...
+
     def decide_proposal(self, proposal_id: str, *, approver: str, approve: bool) -> Document: ...
 
 
@@ -240,6 +244,22 @@ class LocalOperations:
         from releasegate.service.operations import list_proposals
 
         return list_proposals(self.application, status)
+
+    def propose_change(
+        self, target: Path, content_file: Path, *, proposer: str, reason: str
+    ) -> Document:
+        from releasegate.documents import read_bytes
+        from releasegate.service.operations import propose_content
+
+        content = read_bytes(content_file, what="proposed content")
+        return propose_content(
+            self.application,
+            str(target),
+            content,
+            source=str(content_file),
+            proposer=proposer,
+            reason=reason,
+        )
 
     def decide_proposal(self, proposal_id: str, *, approver: str, approve: bool) -> Document:
         from releasegate.service.operations import decide_proposal
@@ -438,6 +458,34 @@ class HttpOperations:
         result: list[Document] = self._call(
             "GET", "/governance/proposals", params=_query(status=status)
         )
+        return result
+
+    def propose_change(
+        self, target: Path, content_file: Path, *, proposer: str, reason: str
+    ) -> Document:
+        """Send the file's text; the server resolves `target` in its own working folder."""
+        from releasegate.documents import read_bytes
+
+        self.check_identity(proposer)
+        if target.is_absolute():
+            raise InputError(
+                f"{target} is an absolute path; over HTTP the server resolves TARGET in its "
+                "own working folder",
+                source="TARGET",
+                hint="name the governed file relative to the server's folder, "
+                "e.g. policies/enterprise/data.yaml",
+            )
+        raw = read_bytes(content_file, what="proposed content")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                "the proposed content is not UTF-8 text",
+                source=str(content_file),
+                hint="save as UTF-8",
+            ) from exc
+        body = {"target": target.as_posix(), "content": text, "reason": reason}
+        result: Document = self._call("POST", "/governance/proposals", json=body)
         return result
 
     def decide_proposal(self, proposal_id: str, *, approver: str, approve: bool) -> Document:

@@ -342,6 +342,17 @@ def list_proposals(app: Application, status: str | None) -> list[dict[str, Any]]
     return [p.document() for p in proposals(app, status=status)]
 
 
+def propose_content(
+    app: Application, target: str, content: bytes, *, source: str, proposer: str, reason: str
+) -> dict[str, Any]:
+    """Record a proposed change of a governed file; another admin must approve it."""
+    from releasegate.service.governance import propose_content as propose
+
+    return propose(
+        app, Path(target), content, source=source, proposer=proposer, reason=reason
+    ).document()
+
+
 def decide_proposal(
     app: Application, proposal_id: str, *, approver: str, approve: bool
 ) -> dict[str, Any]:

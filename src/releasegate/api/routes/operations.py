@@ -8,6 +8,7 @@ principal, never from the request body.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
@@ -44,6 +45,16 @@ class TokenBody(BaseModel):
         default=None, max_length=200, description="Person the token is for (default: the caller)."
     )
     roles: list[Role] = Field(default_factory=list, max_length=len(Role))
+
+
+class ProposalBody(BaseModel):
+    """A proposed new content of a governed file, named relative to the server's folder."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str = Field(max_length=1000, description="e.g. policies/enterprise/data.yaml")
+    content: str = Field(max_length=5 * 1024 * 1024)
+    reason: str = Field(max_length=4000)
 
 
 class FindingsBody(BaseModel):
@@ -232,6 +243,34 @@ def proposals(
     from releasegate.service.operations import list_proposals
 
     return list_proposals(app, status)
+
+
+@router.post(
+    "/governance/proposals",
+    status_code=status.HTTP_201_CREATED,
+    summary="Propose a change to a governed file as the authenticated identity",
+    tags=["governance"],
+)
+def propose(
+    body: ProposalBody, app: AppDep, principal: Annotated[Principal, Depends(require(*ADMINS))]
+) -> dict[str, Any]:
+    from releasegate.service.operations import propose_content
+
+    if Path(body.target).is_absolute():
+        raise InputError(
+            f"{body.target} is an absolute path",
+            source="request body",
+            field="target",
+            hint="name the governed file relative to the server's working folder",
+        )
+    return propose_content(
+        app,
+        body.target,
+        body.content.encode("utf-8"),
+        source="request body: content",
+        proposer=principal.identity,
+        reason=body.reason,
+    )
 
 
 @router.post(
