@@ -231,7 +231,8 @@ def ledger_cosign(
     """Cosign the newest checkpoint as a witness (C2SP tlog-cosignature, type 0x04).
 
     The witness first checks the log signature and that the checkpoint extends
-    the last one it cosigned.
+    the last one it cosigned. Runs only in process: the witness's private key
+    stays on its machine, so the command refuses when RELEASEGATE_URL is set.
     """
     from releasegate.service.ledger import cosign
 
@@ -398,7 +399,10 @@ def key_create_witness(
     ] = Path("."),
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """Create a witness key pair for 'releasegate ledger cosign'."""
+    """Create a witness key pair for 'releasegate ledger cosign'.
+
+    Writes only local files, also when RELEASEGATE_URL is set.
+    """
     from releasegate.service.ledger import create_witness_key
 
     try:
@@ -497,7 +501,9 @@ def audit_verify(
 ) -> None:
     """Check every hash, proof and signature of an audit bundle, offline; exit 1 on any failure.
 
-    Runs the same code as 'python -m releasegate.ledger.audit verify'.
+    Runs the same code as 'python -m releasegate.ledger.audit verify', in
+    process also when RELEASEGATE_URL is set: an auditor verifies without
+    trusting the server.
     """
     from releasegate.ledger.audit import exit_code, read_key_files, verify_bundle
 

@@ -204,7 +204,10 @@ def main(
 def init(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """Create the state folder, the database schema and the ledger's log key."""
+    """Create the state folder, the database schema and the ledger's log key.
+
+    Always runs in process on the working folder, also when RELEASEGATE_URL is set.
+    """
     from releasegate.service.app import Application
     from releasegate.service.ledger import initialise_ledger
     from releasegate.settings import load_settings
@@ -865,7 +868,10 @@ def demo(
         Path | None, typer.Option(help="The examples folder (default: the one beside the source).")
     ] = None,
 ) -> None:
-    """Run a payments release from denied to allowed on the sample organisation."""
+    """Run a payments release from denied to allowed on the sample organisation.
+
+    Always runs in process in its own folder, also when RELEASEGATE_URL is set.
+    """
     from releasegate.cli.demo import run_demo
 
     try:

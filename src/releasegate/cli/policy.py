@@ -53,7 +53,11 @@ def policy_test(
     ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """Run the Rego unit tests (`test_*` rules); exit 1 when any fails."""
+    """Run the Rego unit tests (`test_*` rules); exit 1 when any fails.
+
+    Always runs in process on the folder given, also when RELEASEGATE_URL is
+    set: policy authors test their working copy before proposing it.
+    """
     from releasegate.policy.layers import BUILTIN_DIR, load_policy_set
     from releasegate.policy.testing import run_tests
     from releasegate.settings import load_settings

@@ -28,7 +28,10 @@ def serve(
         int, typer.Option(min=1, max=64, help="Server processes sharing the port.")
     ] = 1,
 ) -> None:
-    """Run the HTTP API and the web pages (JSON logs on stderr, metrics at /metrics)."""
+    """Run the HTTP API and the web pages (JSON logs on stderr, metrics at /metrics).
+
+    Serves the working folder, also when RELEASEGATE_URL is set.
+    """
     import os
 
     import uvicorn
