@@ -128,7 +128,7 @@ READS = [
 @pytest.mark.parametrize("args", READS, ids=lambda a: " ".join(a))
 def test_read_command_same_over_http(served, args):
     workspace, server, tokens, _release = served
-    # gita's token holds every role of a person plus admin; ines adds the auditor role.
+    # gita's token has every role of a person plus admin, and ines's the auditor role.
     token = tokens["ines"] if args[:2] == ("ledger", "verify") else tokens["gita"]
     _same(_local(workspace), _remote(server, token), *args)
 

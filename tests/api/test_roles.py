@@ -217,4 +217,5 @@ def test_revoked_token_rejected_at_once(api):
     revoke_token(api.application, token.id, revoked_by="hugo")
     response = api.client.get("/api/v1/releases", headers=headers)
     assert response.status_code == 401
-    assert response.json()["detail"].startswith(f"personal API token {token.id} of hugo was revoked")
+    detail = response.json()["detail"]
+    assert detail.startswith(f"personal API token {token.id} of hugo was revoked")

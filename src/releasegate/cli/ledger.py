@@ -18,9 +18,9 @@ from releasegate.cli.output import OutputFormat, console, emit_json, error_conso
 from releasegate.errors import ReleasegateError
 
 if TYPE_CHECKING:
+    from releasegate.client.interface import Client
     from releasegate.ledger.audit import BundleReport
     from releasegate.service.app import Application
-    from releasegate.client.interface import Client
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from releasegate.client.operations import LocalOperations
 from releasegate.model import (
     Approval,
     ApprovalDecision,
@@ -15,7 +16,6 @@ from releasegate.model import (
     Release,
     ReleaseManifest,
 )
-from releasegate.client.operations import LocalOperations
 from releasegate.service.app import Application
 
 if TYPE_CHECKING:

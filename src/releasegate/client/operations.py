@@ -196,7 +196,9 @@ class LocalOperations:
 
         if not token:
             raise InputError(
-                "no credential given", source="--token", hint="pass --token or set RELEASEGATE_TOKEN"
+                "no credential given",
+                source="--token",
+                hint="pass --token or set RELEASEGATE_TOKEN",
             )
         return authenticate(self.application, token).record()
 
@@ -353,14 +355,14 @@ class HttpOperations:
             prefix=f".{destination.name}.", suffix=".part", dir=destination.parent
         )
         try:
-            with os.fdopen(handle, "wb") as out:
-                with self._http.stream("GET", f"/releases/{release_id}/audit-bundle") as response:
-                    if response.status_code >= 400:
-                        response.read()
-                        raise _error(response)
-                    summary = json.loads(response.headers["X-Releasegate-Bundle"])
-                    for chunk in response.iter_bytes(chunk_size=1 << 16):
-                        out.write(chunk)
+            path = f"/releases/{release_id}/audit-bundle"
+            with os.fdopen(handle, "wb") as out, self._http.stream("GET", path) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise _error(response)
+                summary = json.loads(response.headers["X-Releasegate-Bundle"])
+                for chunk in response.iter_bytes(chunk_size=1 << 16):
+                    out.write(chunk)
             os.replace(partial, destination)
         except httpx.HTTPError as exc:
             raise ConfigurationError(

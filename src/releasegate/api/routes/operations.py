@@ -13,10 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
-
-from releasegate.api.auth import Principal, Role
 from starlette.concurrency import run_in_threadpool
 
+from releasegate.api.auth import Principal, Role
 from releasegate.api.deps import APPROVERS, READERS, AppDep, ContextDep, require
 from releasegate.errors import InputError
 from releasegate.identity.tokens import MAX_LIFETIME
@@ -66,8 +65,12 @@ class FindingsBody(BaseModel):
 # ledger key ---------------------------------------------------------------------
 
 
-@router.get("/ledger/key", summary="The log's origin, current key and earlier keys", tags=["ledger"])
-def ledger_key(app: AppDep, _: Annotated[Principal, Depends(require(*READERS))]) -> dict[str, Any]:
+@router.get(
+    "/ledger/key", summary="The log's origin, current key and earlier keys", tags=["ledger"]
+)
+def ledger_key(
+    app: AppDep, _: Annotated[Principal, Depends(require(*READERS))]
+) -> dict[str, Any]:
     from releasegate.service.operations import ledger_key as key
 
     return key(app)
