@@ -8,12 +8,13 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 from support import EXAMPLES, Workspace, add_trust
 
-from releasegate.api.auth import Role, add_token
+from releasegate.api.auth import Role
 
 # The identity with each role in the tests. All are members of catalog groups.
 IDENTITY_OF_ROLE = {
@@ -32,16 +33,47 @@ def make_workspace(root: Path) -> Workspace:
     # Trust the folder's signing key, builder and registry, so that a release
     # with the integrity evidence of `support.attach_integrity` can be allowed.
     add_trust(root)
+    (root / "identities.yaml").write_text(IDENTITIES, encoding="utf-8")
     workspace = Workspace(root)
     assert workspace.run("init").exit_code == 0
     return workspace
 
 
-def issue_tokens(path: Path) -> dict[Role, str]:
-    return {
-        role: add_token(path, identity=who, roles=frozenset({role}), name=role.value)
-        for role, who in IDENTITY_OF_ROLE.items()
-    }
+# The global roles behind the release-manager, admin and auditor API roles.
+IDENTITIES = """\
+apiVersion: releasegate/v1
+kind: Identities
+people:
+  erin: {roles: [release_manager]}
+  gita: {roles: [admin]}
+  ines: {roles: [auditor]}
+"""
+
+
+def person_token(root: Path, who: str, *roles: Role, name: str | None = None) -> str:
+    """Create a personal API token of `who` in the workspace, limited to `roles` when given."""
+    from releasegate.identity.tokens import create_token
+    from releasegate.service.app import Application
+    from releasegate.settings import load_settings
+
+    application = Application(load_settings(home=root, environ={}))
+    try:
+        _info, secret = create_token(
+            application,
+            owner=who,
+            name=name or (roles[0].value if roles else who),
+            expires_in=timedelta(days=1),
+            created_by=who,
+            roles=tuple(r.value for r in roles),
+        )
+    finally:
+        application.close()
+    return secret
+
+
+def issue_tokens(root: Path) -> dict[Role, str]:
+    """Create one token per API role, each limited to that role."""
+    return {role: person_token(root, who, role) for role, who in IDENTITY_OF_ROLE.items()}
 
 
 def free_port() -> int:

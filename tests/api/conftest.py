@@ -13,7 +13,8 @@ from http_support import issue_tokens, make_workspace
 from support import MANIFEST, Workspace
 
 from releasegate.api.app import create_app
-from releasegate.api.auth import HashedTokenVerifier, Role
+from releasegate.api.auth import Role
+from releasegate.api.identity_auth import IdentityTokenVerifier
 from releasegate.service.app import Application
 from releasegate.settings import load_settings
 
@@ -40,10 +41,11 @@ class Api:
 @pytest.fixture
 def api(tmp_path: Path):
     workspace = make_workspace(tmp_path)
-    tokens_file = tmp_path / ".releasegate" / "api-tokens.yaml"
-    tokens = issue_tokens(tokens_file)
+    tokens = issue_tokens(tmp_path)
     application = Application(load_settings(home=tmp_path, environ={}))
-    server = create_app(application, HashedTokenVerifier(tokens_file), max_upload_bytes=64 * 1024)
+    server = create_app(
+        application, IdentityTokenVerifier(application), max_upload_bytes=64 * 1024
+    )
     with TestClient(server) as client:
         yield Api(client, tokens, workspace, application, server.app)
     application.close()

@@ -7,21 +7,17 @@ import json
 import logging
 
 import yaml
+from http_support import person_token
 from support import COMMIT, DIGEST, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
 
-from releasegate.api.auth import Role, add_token
+from releasegate.api.auth import Role
 from releasegate.api.observability import JsonFormatter, RequestContextFilter
 
 S, A = Role.SUBMITTER, Role.APPROVER
 
 
 def _token(api, identity: str, *roles: Role) -> dict[str, str]:
-    token = add_token(
-        api.workspace.root / ".releasegate" / "api-tokens.yaml",
-        identity=identity,
-        roles=frozenset(roles),
-        name=f"{identity}-extra",
-    )
+    token = person_token(api.workspace.root, identity, *roles, name=f"{identity}-extra")
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -313,13 +309,6 @@ def test_api_download_name_cannot_inject_headers():
     assert "\n" not in value
     assert value.startswith('attachment; filename="report_Set-Cookie_x_1.xml"; ')
     assert value.endswith("filename*=UTF-8''report%22%0D%0ASet-Cookie%3A%20x%3D1.xml")
-
-
-def test_api_broken_token_file_fails_closed(api):
-    (api.workspace.root / ".releasegate" / "api-tokens.yaml").write_text("tokens: nope\n")
-    response = api.client.get("/api/v1/releases", headers=api.headers(Role.VIEWER))
-    assert response.status_code == 500
-    assert response.json()["type"] == "urn:releasegate:problem:configuration"
 
 
 def test_api_approval_carries_role_and_digests(api):

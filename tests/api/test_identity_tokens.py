@@ -1,4 +1,4 @@
-"""The API accepts the identity layer's personal API tokens, and the tokens file behind them."""
+"""The API accepts the identity layer's personal API tokens, limited to API roles on request."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from http_support import issue_tokens, make_workspace
 from support import JUNIT_PASS, MANIFEST
 
 from releasegate.api.app import create_app
-from releasegate.api.auth import HashedTokenVerifier, Role
+from releasegate.api.auth import Role
 from releasegate.api.identity_auth import IdentityTokenVerifier, api_roles
 from releasegate.identity.tokens import create_token, revoke_token
 from releasegate.service.app import Application
@@ -22,13 +22,12 @@ from releasegate.settings import load_settings
 @pytest.fixture
 def server(tmp_path: Path):
     make_workspace(tmp_path)
-    tokens_file = tmp_path / ".releasegate" / "api-tokens.yaml"
-    file_tokens = issue_tokens(tokens_file)
+    role_tokens = issue_tokens(tmp_path)
     application = Application(load_settings(home=tmp_path, environ={}))
-    verifier = IdentityTokenVerifier(application, HashedTokenVerifier(tokens_file))
+    verifier = IdentityTokenVerifier(application)
     app = create_app(application, verifier, max_upload_bytes=64 * 1024)
     with TestClient(app) as client:
-        yield client, application, file_tokens
+        yield client, application, role_tokens
     application.close()
 
 
@@ -57,12 +56,61 @@ def test_personal_token_from_token_create_authenticates(server):
     assert "revoked" in refused.json()["detail"]
 
 
-def test_tokens_file_still_admits_its_tokens(server):
-    client, _, file_tokens = server
-    response = _whoami(client, file_tokens[Role.AUDITOR])
+def test_token_limited_to_one_role(server):
+    client, _, role_tokens = server
+    response = _whoami(client, role_tokens[Role.AUDITOR])
     assert response.status_code == 200, response.text
     assert response.json()["identity"] == "ines"
     assert response.json()["roles"] == ["auditor"]
+
+
+def test_token_role_the_person_lacks_rejected(server):
+    from releasegate.errors import InputError
+
+    _client, application, _ = server
+    with pytest.raises(InputError) as raised:
+        create_token(
+            application,
+            owner="dana",
+            name="ops",
+            expires_in=timedelta(days=1),
+            created_by="dana",
+            roles=("admin",),
+        )
+    assert raised.value.message == "--role: the person does not hold the API role(s) admin"
+    assert raised.value.hint == (
+        "limit the token to roles the person holds: approver, submitter, viewer"
+    )
+    with pytest.raises(InputError) as unknown:
+        create_token(
+            application,
+            owner="dana",
+            name="ops",
+            expires_in=timedelta(days=1),
+            created_by="dana",
+            roles=("root",),
+        )
+    assert unknown.value.message == "--role: unknown API role(s) root"
+
+
+def test_token_limited_to_viewer_cannot_submit(server):
+    client, application, _ = server
+    info, secret = create_token(
+        application,
+        owner="alice",
+        name="dashboard",
+        expires_in=timedelta(days=1),
+        created_by="alice",
+        roles=("viewer",),
+    )
+    assert info.roles == ("viewer",)
+    assert info.document(application.clock())["roles"] == ["viewer"]
+    assert _whoami(client, secret).json()["roles"] == ["viewer"]
+    refused = client.post(
+        "/api/v1/releases", json=yaml.safe_load(MANIFEST), headers=_bearer(secret)
+    )
+    assert refused.status_code == 403
+    assert "alice has role(s) viewer" in refused.json()["detail"]
 
 
 def test_unknown_token_is_refused_with_the_identity_layer_message(server):

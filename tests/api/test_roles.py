@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from http_support import person_token
 from support import COMMIT, JUNIT_PASS, MANIFEST
 
 from releasegate.api.auth import Role
@@ -66,6 +67,26 @@ ROUTES = [
     ("GET", "/api/v1/ledger/verify", {AU, AD}, {}),
     ("GET", "/api/v1/ledger/proofs/inclusion/0", EVERYONE, {}),
     ("GET", "/api/v1/ledger/proofs/consistency?old=1&new=2", EVERYONE, {}),
+    ("GET", "/api/v1/ledger/key", EVERYONE, {}),
+    ("POST", "/api/v1/ledger/key/rotate", {AD}, {"json": {"reason": "scheduled"}}),
+    ("GET", "/api/v1/policy/check?service=payments-api", EVERYONE, {}),
+    ("POST", "/api/v1/policy/eval", EVERYONE, {"json": {"release": {}}}),
+    ("GET", "/api/v1/identities", EVERYONE, {}),
+    ("GET", "/api/v1/identities/dana", EVERYONE, {}),
+    ("GET", "/api/v1/tokens", {AD}, {}),
+    ("POST", "/api/v1/tokens", {AD}, {"json": {"name": "ops", "expires_in_minutes": 60}}),
+    ("POST", "/api/v1/tokens/{tok}/revoke", {AD}, {}),
+    ("GET", "/api/v1/reviews", EVERYONE, {}),
+    ("POST", "/api/v1/reviews/{rev}/complete", {A, RM}, {"json": {"findings": "no issue"}}),
+    ("GET", "/api/v1/governance/proposals", EVERYONE, {}),
+    (
+        "POST",
+        "/api/v1/governance/proposals",
+        {AD},
+        {"json": {"target": "catalog.yaml", "content": "groups: []\n", "reason": "tidy"}},
+    ),
+    ("POST", "/api/v1/governance/proposals/{gov}/approve", {AD}, {}),
+    ("POST", "/api/v1/governance/proposals/{gov}/reject", {AD}, {}),
 ]
 
 
@@ -94,11 +115,19 @@ def world(api):
         headers=api.headers(S),
     )
     assert exception.status_code == 201, exception.text
+    from releasegate.identity.tokens import list_tokens
+
+    person_token(api.workspace.root, "alice", name="spare")
+    spare = next(t for t in list_tokens(api.application, person="alice") if t.name == "spare")
     return {
         "rel": release,
         "ev": upload.json()["id"],
         "exc": exception.json()["id"],
         "dec": gate.json()["id"],
+        "tok": spare.id,
+        # Unknown ids: the roles are checked before the review or proposal is looked up.
+        "rev": "rev-unknown",
+        "gov": "gov-unknown",
     }
 
 
@@ -135,6 +164,10 @@ def test_route_table_covers_every_api_route(api):
             .replace("{ev}", "{evidence_id}")
             .replace("{exc}", "{exception_id}")
             .replace("{dec}", "{decision_id}")
+            .replace("{tok}", "{token_id}")
+            .replace("{rev}", "{review_id}")
+            .replace("{gov}", "{proposal_id}")
+            .replace("/identities/dana", "/identities/{alias}")
             .replace("/controls/VUL-1", "/controls/{control_id}")
             .replace("/inclusion/0", "/inclusion/{index}"),
         )
@@ -176,11 +209,13 @@ def test_every_route_refuses_a_request_without_a_token(api, world):
 
 
 def test_revoked_token_rejected_at_once(api):
-    from releasegate.api.auth import revoke_token
+    from releasegate.identity.tokens import list_tokens, revoke_token
 
     headers = api.headers(V)
     assert api.client.get("/api/v1/releases", headers=headers).status_code == 200
-    revoke_token(api.workspace.root / ".releasegate" / "api-tokens.yaml", "viewer")
+    (token,) = list_tokens(api.application, person="hugo")
+    revoke_token(api.application, token.id, revoked_by="hugo")
     response = api.client.get("/api/v1/releases", headers=headers)
     assert response.status_code == 401
-    assert response.json()["detail"] == "the bearer token is unknown or was revoked"
+    detail = response.json()["detail"]
+    assert detail.startswith(f"personal API token {token.id} of hugo was revoked")

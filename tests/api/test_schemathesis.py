@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from http_support import make_workspace
+from http_support import make_workspace, person_token
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from releasegate.api.app import create_app
-from releasegate.api.auth import HashedTokenVerifier, Role, add_token
+from releasegate.api.identity_auth import IdentityTokenVerifier
 from releasegate.service.app import Application
 from releasegate.settings import load_settings
 
@@ -23,10 +23,17 @@ from releasegate.settings import load_settings
 def served(tmp_path_factory):
     root = tmp_path_factory.mktemp("schemathesis")
     make_workspace(root)
-    tokens_file = root / ".releasegate" / "api-tokens.yaml"
-    token = add_token(tokens_file, identity="erin", roles=frozenset(Role), name="all-roles")
+    # Every person holds viewer, submitter and approver; these global roles add the rest.
+    (root / "identities.yaml").write_text(
+        "apiVersion: releasegate/v1\nkind: Identities\n"
+        "people:\n  erin: {roles: [release_manager, admin, auditor]}\n",
+        encoding="utf-8",
+    )
+    token = person_token(root, "erin", name="all-roles")
     application = Application(load_settings(home=root, environ={}))
-    server = create_app(application, HashedTokenVerifier(tokens_file), max_upload_bytes=64 * 1024)
+    server = create_app(
+        application, IdentityTokenVerifier(application), max_upload_bytes=64 * 1024
+    )
     yield server, token
     application.close()
 

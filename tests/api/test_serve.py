@@ -6,20 +6,15 @@ import json
 
 import httpx
 import pytest
-from http_support import Server, make_workspace
+from http_support import Server, make_workspace, person_token
 
-from releasegate.api.auth import Role, add_token
+from releasegate.api.auth import Role
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_serve_answers_and_logs_json(tmp_path, workers):
     make_workspace(tmp_path)
-    token = add_token(
-        tmp_path / ".releasegate" / "api-tokens.yaml",
-        identity="ines",
-        roles=frozenset({Role.AUDITOR}),
-        name="ines",
-    )
+    token = person_token(tmp_path, "ines", Role.AUDITOR)
     log = tmp_path / "server.log"
     server = Server(tmp_path, log, "--workers", workers)
     try:

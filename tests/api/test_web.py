@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from http_support import person_token
 from support import COMMIT, JUNIT_PASS, SARIF_CLEAN, attach_integrity
 
-from releasegate.api.auth import Role, add_token
+from releasegate.api.auth import Role
 
 
 def _login(api, token: str) -> None:
@@ -24,12 +25,7 @@ def _csrf(html: str) -> str:
 
 
 def _token(api, identity: str, role: Role) -> str:
-    return add_token(
-        api.workspace.root / ".releasegate" / "api-tokens.yaml",
-        identity=identity,
-        roles=frozenset({role}),
-        name=f"web-{identity}",
-    )
+    return person_token(api.workspace.root, identity, role, name=f"web-{identity}")
 
 
 def _release_with_evidence(api) -> str:
@@ -60,7 +56,7 @@ def test_web_pages_need_a_session(api):
 def test_web_login_refuses_an_unknown_token(api):
     response = api.client.post("/login", data={"token": "rgp_nope", "next": "/"})
     assert response.status_code == 401
-    assert "the bearer token is unknown or was revoked" in response.text
+    assert "the personal API token is not known" in response.text
     assert "set-cookie" not in response.headers
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from http_support import Server, make_workspace
+from http_support import Server, make_workspace, person_token
 from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
 
-from releasegate.api.auth import Role, add_token
+from releasegate.api.auth import Role
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -64,15 +64,14 @@ def served(tmp_path):
     home.mkdir()
     workspace = make_workspace(home)
     shutil.copy2(Path(__file__).resolve().parents[2] / "examples" / "calendars.yaml", home)
-    tokens_file = home / ".releasegate" / "api-tokens.yaml"
     tokens = {
-        who: add_token(tokens_file, identity=who, roles=frozenset(roles), name=who)
+        who: person_token(home, who, *roles, name=who)
         for who, roles in {
-            "alice": {Role.SUBMITTER},
-            "bob": {Role.APPROVER},
-            "dana": {Role.APPROVER},
-            "erin": {Role.APPROVER},
-            "ines": {Role.AUDITOR},
+            "alice": (Role.SUBMITTER,),
+            "bob": (Role.APPROVER,),
+            "dana": (Role.APPROVER,),
+            "erin": (Role.APPROVER,),
+            "ines": (Role.AUDITOR,),
         }.items()
     }
     server = Server(home, tmp_path / "server.log")

@@ -56,7 +56,7 @@ def create_app(
 ) -> RequestContextMiddleware:
     """Build the server: API, web pages (unless `web` is False), health, readiness, metrics."""
     from releasegate.api.decision_cache import LatestDecisionCache
-    from releasegate.api.routes import governance, ledger, releases
+    from releasegate.api.routes import governance, ledger, operations, releases
     from releasegate.service.status import ledger_size
 
     metrics = Metrics(ledger_size=lambda: ledger_size(application))
@@ -75,7 +75,7 @@ def create_app(
         max_upload_bytes=max_upload_bytes,
         decision_cache=LatestDecisionCache(application.database),
     )
-    for router in (releases.router, governance.router, ledger.router):
+    for router in (releases.router, governance.router, ledger.router, operations.router):
         api.include_router(router, prefix=API_PREFIX, responses=_PROBLEM_RESPONSES)
 
     @api.exception_handler(ReleasegateError)

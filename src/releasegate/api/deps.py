@@ -67,7 +67,7 @@ def bearer_token(request: Request, credentials: HTTPAuthorizationCredentials | N
         return cookie
     raise AuthenticationError(
         "the request has no bearer token",
-        hint="send 'Authorization: Bearer TOKEN' with a token from 'releasegate api-token create'",
+        hint="send 'Authorization: Bearer TOKEN' with a token from 'releasegate token create'",
     )
 
 

@@ -7,12 +7,10 @@ worker processes, so it sets these variables and names this factory.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from releasegate.api.app import DEFAULT_MAX_UPLOAD_BYTES, create_app
 from releasegate.api.observability import RequestContextMiddleware
 
-TOKENS_VARIABLE = "RELEASEGATE_SERVE_TOKENS"
 UPLOAD_VARIABLE = "RELEASEGATE_SERVE_MAX_UPLOAD_BYTES"
 LOG_LEVEL_VARIABLE = "RELEASEGATE_SERVE_LOG_LEVEL"
 TOKEN_CACHE_VARIABLE = "RELEASEGATE_SERVE_TOKEN_CACHE_SECONDS"  # noqa: S105 - a variable name
@@ -20,7 +18,6 @@ TOKEN_CACHE_VARIABLE = "RELEASEGATE_SERVE_TOKEN_CACHE_SECONDS"  # noqa: S105 - a
 
 def app_from_environment() -> RequestContextMiddleware:
     """Create one worker's application from RELEASEGATE_* settings and the serve variables."""
-    from releasegate.api.auth import HashedTokenVerifier
     from releasegate.api.identity_auth import IdentityTokenVerifier
     from releasegate.api.observability import configure_json_logging
     from releasegate.api.token_cache import DEFAULT_TTL_SECONDS, CachingTokenVerifier
@@ -33,9 +30,7 @@ def app_from_environment() -> RequestContextMiddleware:
     return create_app(
         application,
         CachingTokenVerifier(
-            IdentityTokenVerifier(
-                application, HashedTokenVerifier(Path(os.environ[TOKENS_VARIABLE]))
-            ),
+            IdentityTokenVerifier(application),
             ttl_seconds=float(os.environ.get(TOKEN_CACHE_VARIABLE, DEFAULT_TTL_SECONDS)),
         ),
         max_upload_bytes=int(os.environ.get(UPLOAD_VARIABLE, DEFAULT_MAX_UPLOAD_BYTES)),

@@ -14,9 +14,8 @@ The identity layer's roles become the API's roles:
 - `release_manager`, `admin` and `auditor` add the API role of that name;
 - a CI workload may read and submit, never approve or decide.
 
-A server may also keep tokens of the older tokens file
-(`releasegate api-token create`): when given, that verifier is asked for a
-`rgp_` token the identity layer does not know.
+A personal token created with `--role` is limited to those API roles, so a
+dashboard or a pipeline can hold a token that only reads or only submits.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from typing import TYPE_CHECKING
 from releasegate.api.auth import AuthenticationError, Principal, Role
 
 if TYPE_CHECKING:
-    from releasegate.api.auth import TokenVerifier
     from releasegate.service.app import Application
 
 _PERSON_ROLES = frozenset({Role.VIEWER, Role.SUBMITTER, Role.APPROVER})
@@ -47,29 +45,25 @@ def api_roles(kind: str, identity_roles: tuple[str, ...]) -> frozenset[Role]:
 
 
 class IdentityTokenVerifier:
-    """Verify bearer tokens with the identity layer, with an optional tokens file behind it."""
+    """Verify bearer tokens with the identity layer."""
 
-    def __init__(self, application: Application, fallback: TokenVerifier | None = None) -> None:
+    def __init__(self, application: Application) -> None:
         self.application = application
-        self.fallback = fallback
 
     def verify(self, token: str) -> Principal:
         from releasegate.identity.auth import authenticate
         from releasegate.identity.oidc import AuthenticationError as IdentityAuthenticationError
-        from releasegate.identity.tokens import PREFIX
 
         try:
             principal = authenticate(self.application, token)
         except IdentityAuthenticationError as exc:
-            if self.fallback is not None and token.startswith(PREFIX):
-                try:
-                    return self.fallback.verify(token)
-                except AuthenticationError:
-                    pass
             raise AuthenticationError(exc.message, hint=exc.hint) from exc
+        roles = api_roles(principal.kind, principal.roles)
+        if principal.token_roles:
+            roles = roles & frozenset(Role(r) for r in principal.token_roles)
         return Principal(
             principal.identity,
-            api_roles(principal.kind, principal.roles),
+            roles,
             principal.credential,
             principal.record(),
         )

@@ -18,7 +18,11 @@ from releasegate.errors import ReleasegateError
 if TYPE_CHECKING:
     from releasegate.store.db import Database
 
-db_app = typer.Typer(help="Migrate and check the database schema.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Migrate and check the database schema. Always runs in process on the configured "
+    "database, also when RELEASEGATE_URL is set: an operator migrates where the database is.",
+    no_args_is_help=True,
+)
 
 OutputOption = Annotated[
     OutputFormat, typer.Option("--output", "-o", help="Print a table or JSON.")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from releasegate.cli.identity import AsOption, OutputOption, _fail, _main, acting_identity
+from releasegate.cli.identity import AsOption, OutputOption, _fail, _main
 from releasegate.cli.output import OutputFormat, console, emit_json, table
 from releasegate.errors import ReleasegateError
 
@@ -28,36 +29,34 @@ def governance_propose(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Propose a change; another admin must approve it before it is in force."""
-    from releasegate.service.governance import propose_change
-
     try:
-        application = _main()._application()
-        who, _ = acting_identity(application, identity)
-        proposal = propose_change(application, target, content, proposer=who, reason=reason)
+        client = _main()._client()
+        who, _ = _main()._acting(client, identity)
+        proposal = client.propose_change(target, content, proposer=who, reason=reason)
     except ReleasegateError as error:
         _fail(error, output)
         return
     if output is OutputFormat.JSON:
-        emit_json(proposal.document())
+        emit_json(proposal)
         return
-    console.print(f"proposal {proposal.id} for {proposal.target} recorded; awaiting an admin")
-    console.print(proposal.diff, markup=False, highlight=False)
+    console.print(
+        f"proposal {proposal['id']} for {proposal['target']} recorded; awaiting an admin"
+    )
+    console.print(proposal["diff"], markup=False, highlight=False)
 
 
 def _decide(proposal_id: str, identity: str | None, approve: bool, output: OutputFormat) -> None:
-    from releasegate.service.governance import decide_change
-
     try:
-        application = _main()._application()
-        who, _ = acting_identity(application, identity)
-        proposal = decide_change(application, proposal_id, approver=who, approve=approve)
+        client = _main()._client()
+        who, _ = _main()._acting(client, identity)
+        proposal = client.decide_proposal(proposal_id, approver=who, approve=approve)
     except ReleasegateError as error:
         _fail(error, output)
         return
     if output is OutputFormat.JSON:
-        emit_json(proposal.document())
+        emit_json(proposal)
         return
-    console.print(f"proposal {proposal.id} {proposal.status} by {proposal.approver}")
+    console.print(f"proposal {proposal['id']} {proposal['status']} by {proposal['approver']}")
 
 
 @governance_app.command("approve")
@@ -88,15 +87,13 @@ def governance_list(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """List proposals with who proposed and decided them."""
-    from releasegate.service.governance import list_proposals
-
     try:
-        proposals = list_proposals(_main()._application(), status=status)
+        proposals = _main()._client().list_proposals(status)
     except ReleasegateError as error:
         _fail(error, output)
         return
     if output is OutputFormat.JSON:
-        emit_json([p.document() for p in proposals])
+        emit_json(proposals)
         return
     console.print(
         table(
@@ -104,13 +101,13 @@ def governance_list(
             ["id", "target", "status", "proposer", "approver", "proposed", "reason"],
             [
                 [
-                    p.id,
-                    p.target,
-                    p.status,
-                    p.proposer,
-                    p.approver or "",
-                    p.proposed_at.isoformat(timespec="minutes"),
-                    p.reason,
+                    p["id"],
+                    p["target"],
+                    p["status"],
+                    p["proposer"],
+                    p["approver"] or "",
+                    datetime.fromisoformat(p["proposed_at"]).isoformat(timespec="minutes"),
+                    p["reason"],
                 ]
                 for p in proposals
             ],

@@ -7,6 +7,7 @@ credential in --token (or RELEASEGATE_TOKEN) when one is given, and from
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -88,34 +89,16 @@ def identity_show(
 ) -> None:
     """Show the person behind an alias, with their aliases, groups and roles."""
     try:
-        application = _main()._application()
-        directory = application.directory
-        person = directory.resolve(alias)
-        if person is None:
-            raise InputError(
-                f"{alias} is not a known identity",
-                source="ALIAS",
-                hint="add it as an alias of its person in the identities file",
-            )
-        groups = directory.groups_of(application.catalog, alias)
-        roles = directory.roles_of(application.catalog, alias, service)
+        result = _main()._client().show_identity(alias, service)
     except ReleasegateError as error:
         _fail(error, output)
         return
-    result = {
-        "person": person.id,
-        "name": person.name,
-        "aliases": list(person.aliases),
-        "groups": list(groups),
-        "roles": list(roles),
-        "source": "catalog" if person.implicit else directory.source,
-    }
     if output is OutputFormat.JSON:
         emit_json(result)
         return
     console.print(
         table(
-            f"person {person.id}",
+            f"person {result['person']}",
             ["field", "value"],
             [[k, ", ".join(v) if isinstance(v, list) else v] for k, v in result.items()],
         )
@@ -126,19 +109,7 @@ def identity_show(
 def identity_list(output: OutputOption = OutputFormat.TABLE) -> None:
     """List every known person."""
     try:
-        application = _main()._application()
-        directory = application.directory
-        people = sorted(directory.people.values(), key=lambda p: p.id)
-        rows = [
-            {
-                "person": p.id,
-                "name": p.name,
-                "aliases": list(p.aliases),
-                "groups": list(directory.groups_of(application.catalog, p.id)),
-                "roles": list(p.roles),
-            }
-            for p in people
-        ]
+        rows = _main()._client().list_identities()
     except ReleasegateError as error:
         _fail(error, output)
         return
@@ -166,18 +137,8 @@ def identity_list(output: OutputOption = OutputFormat.TABLE) -> None:
 @identity_app.command("whoami")
 def identity_whoami(output: OutputOption = OutputFormat.TABLE) -> None:
     """Verify the credential in --token or RELEASEGATE_TOKEN and show who it is."""
-    from releasegate.identity.auth import authenticate
-
     try:
-        application = _main()._application()
-        token = _main()._State.token
-        if not token:
-            raise InputError(
-                "no credential given",
-                source="--token",
-                hint="pass --token or set RELEASEGATE_TOKEN",
-            )
-        record = authenticate(application, token).record()
+        record = _main()._client().credential_record(_main()._State.token)
     except ReleasegateError as error:
         _fail(error, output)
         return
@@ -199,34 +160,40 @@ def token_create(
     owner: Annotated[
         str | None, typer.Option("--for", help="Person the token is for (default: yourself).")
     ] = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--role",
+            help="Limit the token to this API role (repeatable): viewer, submitter, approver, "
+            "release-manager, admin or auditor. Default: every role of the person.",
+        ),
+    ] = None,
     identity: AsOption = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Create a personal API token and print its secret once."""
-    from releasegate.identity.tokens import create_token
-
     try:
-        application = _main()._application()
-        who, _ = acting_identity(application, identity)
-        info, secret = create_token(
-            application,
-            owner=owner or who,
+        client = _main()._client()
+        who, _ = _main()._acting(client, identity)
+        document = client.create_token(
+            owner=owner,
             name=name,
             expires_in=_main()._parse_duration(expires_in),
             created_by=who,
+            roles=tuple(role or ()),
         )
-        now = application.clock()
     except ReleasegateError as error:
         _fail(error, output)
         return
     if output is OutputFormat.JSON:
-        emit_json({**info.document(now), "token": secret})
+        emit_json(document)
         return
+    expires = datetime.fromisoformat(document["expires_at"])
     console.print(
         table(
-            f"token {info.id} created for {info.person}",
+            f"token {document['id']} created for {document['person']}",
             ["field", "value"],
-            [["token", secret], ["expires", info.expires_at.isoformat(timespec="minutes")]],
+            [["token", document["token"]], ["expires", expires.isoformat(timespec="minutes")]],
         )
     )
     console.print("Store the token now: releasegate keeps only its hash and cannot show it again.")
@@ -238,12 +205,8 @@ def token_list(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """List tokens with their state (active, expired, revoked); never their secrets."""
-    from releasegate.identity.tokens import list_tokens
-
     try:
-        application = _main()._application()
-        now = application.clock()
-        documents = [t.document(now) for t in list_tokens(application, person=person)]
+        documents = _main()._client().list_tokens(person)
     except ReleasegateError as error:
         _fail(error, output)
         return
@@ -269,20 +232,17 @@ def token_revoke(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Revoke a token: it stops authenticating at once."""
-    from releasegate.identity.tokens import revoke_token
-
     try:
-        application = _main()._application()
-        who, _ = acting_identity(application, identity)
-        info = revoke_token(application, token_id, revoked_by=who)
-        document = info.document(application.clock())
+        client = _main()._client()
+        who, _ = _main()._acting(client, identity)
+        document = client.revoke_token(token_id, revoked_by=who)
     except ReleasegateError as error:
         _fail(error, output)
         return
     if output is OutputFormat.JSON:
         emit_json(document)
         return
-    console.print(f"token {info.id} of {info.person} revoked")
+    console.print(f"token {document['id']} of {document['person']} revoked")
 
 
 # emergency records and reviews ---------------------------------------------
@@ -344,14 +304,11 @@ def review_list(
 
     Exits 1 when any listed review is overdue, so a scheduled job can alert on it.
     """
-    from releasegate.service.emergency import list_reviews
-
     try:
-        reviews = list_reviews(_main()._application(), service=service, state=state)
+        documents = _main()._client().list_reviews(service, state)
     except ReleasegateError as error:
         _fail(error, output)
         return
-    documents = [r.document() for r in reviews]
     if output is OutputFormat.JSON:
         emit_json(documents)
     else:
@@ -374,7 +331,7 @@ def review_list(
                 ],
             )
         )
-    if any(r.state == "overdue" for r in reviews):
+    if any(d["state"] == "overdue" for d in documents):
         raise typer.Exit(1)
 
 
@@ -386,17 +343,16 @@ def review_complete(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Record a post-release review, held by someone other than the change's authors."""
-    from releasegate.service.emergency import complete_review
-
     try:
-        application = _main()._application()
-        who, _ = acting_identity(application, identity)
-        review = complete_review(application, review_id, reviewer=who, findings=findings)
+        client = _main()._client()
+        who, _ = _main()._acting(client, identity)
+        document = client.complete_review(review_id, reviewer=who, findings=findings)
     except ReleasegateError as error:
         _fail(error, output)
         return
-    document = review.document()
     if output is OutputFormat.JSON:
         emit_json(document)
         return
-    console.print(f"review {review.id} of {review.release_id} recorded: {review.state}")
+    console.print(
+        f"review {document['id']} of {document['release_id']} recorded: {document['state']}"
+    )

@@ -18,10 +18,9 @@ from releasegate.cli.output import OutputFormat, console, emit_json, error_conso
 from releasegate.errors import ReleasegateError
 
 if TYPE_CHECKING:
+    from releasegate.client.interface import Client
     from releasegate.ledger.audit import BundleReport
-    from releasegate.ledger.checkpoint import OpenedCheckpoint
     from releasegate.service.app import Application
-    from releasegate.service.ledger import LogKeyStatus
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -42,10 +41,17 @@ CheckpointOption = Annotated[
 ]
 
 
-def _application() -> Application:
+def _application(reason: str) -> Application:
+    """Return the in-process application of a command that cannot run over HTTP."""
     from releasegate.cli.main import _application as application
 
-    return application()
+    return application(reason=reason)
+
+
+def _client() -> Client:
+    from releasegate.cli.main import _client as client
+
+    return client()
 
 
 def _fail(error: ReleasegateError) -> None:
@@ -58,29 +64,14 @@ def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
 
 
-def _checkpoint_dict(opened: OpenedCheckpoint) -> dict[str, Any]:
-    checkpoint = opened.checkpoint
-    return {
-        "origin": checkpoint.origin,
-        "tree_size": checkpoint.size,
-        "root_hash": _b64(checkpoint.root_hash),
-        "log_keys": [s.key_id.hex() for s in opened.log_signatures],
-        "cosignatures": [
-            {"witness": s.name, "key_id": s.key_id.hex(), "timestamp": s.timestamp}
-            for s in opened.cosignatures
-        ],
-        "note": opened.note,
-    }
-
-
-def _checkpoint_rows(opened: OpenedCheckpoint) -> list[list[Any]]:
-    checkpoint = opened.checkpoint
-    witnesses = ", ".join(f"{s.name} at {s.timestamp}" for s in opened.cosignatures)
+def _checkpoint_rows(document: dict[str, Any]) -> list[list[Any]]:
+    witnesses = ", ".join(f"{c['witness']} at {c['timestamp']}" for c in document["cosignatures"])
+    origin = document["origin"]
     return [
-        ["origin", checkpoint.origin],
-        ["tree size", checkpoint.size],
-        ["root hash", _b64(checkpoint.root_hash)],
-        ["signed by", ", ".join(f"{s.name}+{s.key_id.hex()}" for s in opened.log_signatures)],
+        ["origin", origin],
+        ["tree size", document["tree_size"]],
+        ["root hash", document["root_hash"]],
+        ["signed by", ", ".join(f"{origin}+{key}" for key in document["log_keys"])],
         ["cosigned by", witnesses or "(no witness)"],
     ]
 
@@ -112,65 +103,40 @@ def ledger_verify(
     """
     from rich.progress import Progress
 
-    from releasegate.service.ledger import verify
-
     try:
-        application = _application()
+        client = _client()
         arguments: dict[str, Any] = {
             "checkpoint_file": checkpoint,
             "key_files": tuple(key or ()),
             "deep": deep,
         }
         if output is OutputFormat.JSON or not sys.stderr.isatty():
-            report = verify(application, **arguments)
+            report = client.verify_ledger(**arguments)
         else:
             with Progress(console=error_console, transient=True) as progress:
                 task = progress.add_task("verifying ledger", total=None)
-                report = verify(
-                    application,
+                report = client.verify_ledger(
                     progress=lambda done, total: progress.update(task, completed=done, total=total),
                     **arguments,
                 )
     except ReleasegateError as error:
         _fail(error)
         return
-    checkpoint_info = report.checkpoint
     if output is OutputFormat.JSON:
-        emit_json(
-            {
-                "ok": report.ok,
-                "entries": report.size,
-                "root": report.root_hash,
-                "checkpoint": None
-                if checkpoint_info is None
-                else {
-                    "origin": checkpoint_info.origin,
-                    "tree_size": checkpoint_info.size,
-                    "root_hash": _b64(checkpoint_info.root_hash),
-                    "log_keys": list(report.checkpoint_key_ids),
-                },
-                "auditor_checkpoint": None
-                if report.auditor_checkpoint is None
-                else {
-                    "tree_size": report.auditor_checkpoint.size,
-                    "root_hash": _b64(report.auditor_checkpoint.root_hash),
-                },
-                "deep": report.deep,
-                "checks": list(report.checks),
-                "problems": list(report.problems),
-            }
-        )
-    elif report.ok:
+        emit_json(report)
+    elif report["ok"]:
         console.print(
-            f"[green]ledger verified[/green]: {report.size} entries, root {report.root_hash}"
+            f"[green]ledger verified[/green]: {report['entries']} entries, root {report['root']}"
         )
-        for check in report.checks:
+        for check in report["checks"]:
             console.print(f"  ok {check}")
     else:
-        console.print(f"[bold red]ledger verification failed[/bold red] ({report.size} entries)")
-        for problem in report.problems:
+        console.print(
+            f"[bold red]ledger verification failed[/bold red] ({report['entries']} entries)"
+        )
+        for problem in report["problems"]:
             console.print(f"  - {problem}", markup=False)
-    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
+    raise typer.Exit(EXIT_OK if report["ok"] else EXIT_FAILED)
 
 
 # ledger show --------------------------------------------------------------
@@ -197,15 +163,13 @@ def ledger_show(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Print the chain of ledger entries of one release."""
-    from releasegate.service.ledger import release_chain
-
     try:
-        entries = release_chain(_application(), release_id)
+        entries = _client().ledger_chain(release_id)
     except ReleasegateError as error:
         _fail(error)
         return
     if output is OutputFormat.JSON:
-        emit_json([{"index": e.index, "leaf_hash": e.leaf_hash, **e.body} for e in entries])
+        emit_json(entries)
         return
     console.print(
         table(
@@ -213,11 +177,11 @@ def ledger_show(
             ["index", "recorded", "type", "summary", "leaf hash"],
             [
                 [
-                    e.index,
-                    e.body["recorded_at"],
-                    e.entry_type,
-                    _entry_summary(e.body["data"]),
-                    e.leaf_hash[:16],
+                    e["index"],
+                    e["recorded_at"],
+                    e["type"],
+                    _entry_summary(e["data"]),
+                    e["leaf_hash"][:16],
                 ]
                 for e in entries
             ],
@@ -239,12 +203,10 @@ def ledger_checkpoint(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Sign a checkpoint of the current tree (unless the newest one covers it) and print it."""
-    from releasegate.service.ledger import checkpoint
-
     try:
-        _, opened = checkpoint(_application())
+        document = _client().sign_checkpoint()
         if save is not None:
-            save.write_text(opened.note, encoding="utf-8")
+            save.write_text(document["note"], encoding="utf-8")
     except ReleasegateError as error:
         _fail(error)
         return
@@ -252,10 +214,10 @@ def ledger_checkpoint(
         error_console.print(f"error: cannot write {save} ({error.strerror})")
         raise typer.Exit(2) from error
     if output is OutputFormat.JSON:
-        emit_json(_checkpoint_dict(opened))
+        emit_json(document)
         return
-    console.print(table("ledger checkpoint", ["field", "value"], _checkpoint_rows(opened)))
-    sys.stdout.write(opened.note)
+    console.print(table("ledger checkpoint", ["field", "value"], _checkpoint_rows(document)))
+    sys.stdout.write(document["note"])
 
 
 @ledger_app.command("cosign")
@@ -269,12 +231,16 @@ def ledger_cosign(
     """Cosign the newest checkpoint as a witness (C2SP tlog-cosignature, type 0x04).
 
     The witness first checks the log signature and that the checkpoint extends
-    the last one it cosigned.
+    the last one it cosigned. Runs only in process: the witness's private key
+    stays on its machine, so the command refuses when RELEASEGATE_URL is set.
     """
     from releasegate.service.ledger import cosign
 
     try:
-        result = cosign(_application(), key)
+        result = cosign(
+            _application("the witness signs with its private key, which stays on its machine"),
+            key,
+        )
     except ReleasegateError as error:
         _fail(error)
         return
@@ -311,33 +277,21 @@ def proof_inclusion(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Prove that an entry is in the log, against the newest or a given checkpoint."""
-    from releasegate.service.ledger import prove_inclusion
-
     try:
-        result = prove_inclusion(_application(), entry, checkpoint_file=checkpoint)
+        data = _client().inclusion_proof(entry, checkpoint_file=checkpoint)
     except ReleasegateError as error:
         _fail(error)
         return
-    proof = [_b64(h) for h in result.proof]
-    data: dict[str, Any] = {
-        "index": result.index,
-        "type": result.entry_type,
-        "tree_size": result.checkpoint.checkpoint.size,
-        "leaf_hash": _b64(result.leaf_hash),
-        "proof": [_b64(h) for h in result.proof],
-        "root_hash": _b64(result.checkpoint.checkpoint.root_hash),
-        "verified": True,
-        "checkpoint": result.checkpoint.note,
-    }
+    proof = data["proof"]
     if output is OutputFormat.JSON:
         emit_json(data)
         return
     console.print(
         table(
-            f"inclusion proof of entry {result.index} (verified)",
+            f"inclusion proof of entry {data['index']} (verified)",
             ["field", "value"],
             [
-                ["entry", f"{result.index} ({result.entry_type})"],
+                ["entry", f"{data['index']} ({data['type']})"],
                 ["leaf hash", data["leaf_hash"]],
                 ["tree size", data["tree_size"]],
                 ["root hash", data["root_hash"]],
@@ -354,49 +308,30 @@ def proof_consistency(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Prove that the newer tree extends the older one (RFC 9162 consistency proof)."""
-    from releasegate.service.ledger import prove_consistency
-
     try:
-        result = prove_consistency(_application(), old, new)
+        data = _client().consistency_proof(old, new)
     except ReleasegateError as error:
         _fail(error)
         return
-    data = {
-        "old": {
-            "tree_size": result.old.size,
-            "root_hash": _b64(result.old.root_hash),
-            "source": result.old.source,
-        },
-        "new": {
-            "tree_size": result.new.size,
-            "root_hash": _b64(result.new.root_hash),
-            "source": result.new.source,
-        },
-        "proof": [_b64(h) for h in result.proof],
-        "verified": True,
-    }
+    older, newer = data["old"], data["new"]
     if output is OutputFormat.JSON:
         emit_json(data)
         return
     console.print(
         table(
-            f"consistency proof from {result.old.size} to {result.new.size} entries (verified)",
+            f"consistency proof from {older['tree_size']} to {newer['tree_size']} entries "
+            "(verified)",
             ["field", "value"],
             [
                 [
                     "old tree",
-                    f"{result.old.size} entries, root {_b64(result.old.root_hash)} "
-                    f"({result.old.source})",
+                    f"{older['tree_size']} entries, root {older['root_hash']} ({older['source']})",
                 ],
                 [
                     "new tree",
-                    f"{result.new.size} entries, root {_b64(result.new.root_hash)} "
-                    f"({result.new.source})",
+                    f"{newer['tree_size']} entries, root {newer['root_hash']} ({newer['source']})",
                 ],
-                [
-                    "proof",
-                    "\n".join(_b64(h) for h in result.proof) or "(empty: the trees are equal)",
-                ],
+                ["proof", "\n".join(data["proof"]) or "(empty: the trees are equal)"],
             ],
         )
     )
@@ -405,14 +340,7 @@ def proof_consistency(
 # ledger key ---------------------------------------------------------------
 
 
-def _print_key_status(status: LogKeyStatus, title: str, output: OutputFormat) -> None:
-    data = {
-        "origin": status.origin,
-        "key_id": status.key_id,
-        "verifier_key": status.verifier_key,
-        "public_key_file": str(status.public_key_file),
-        "key_history": list(status.key_ids),
-    }
+def _print_key_status(data: dict[str, Any], title: str, output: OutputFormat) -> None:
     if output is OutputFormat.JSON:
         emit_json(data)
         return
@@ -421,11 +349,11 @@ def _print_key_status(status: LogKeyStatus, title: str, output: OutputFormat) ->
             title,
             ["field", "value"],
             [
-                ["origin", status.origin],
-                ["key ID", status.key_id],
-                ["public key", status.verifier_key],
-                ["public key file", str(status.public_key_file)],
-                ["all log keys", ", ".join(status.key_ids)],
+                ["origin", data["origin"]],
+                ["key ID", data["key_id"]],
+                ["public key", data["verifier_key"]],
+                ["public key file", data["public_key_file"]],
+                ["all log keys", ", ".join(data["key_history"])],
             ],
         )
     )
@@ -434,10 +362,8 @@ def _print_key_status(status: LogKeyStatus, title: str, output: OutputFormat) ->
 @key_app.command("show")
 def key_show(output: OutputOption = OutputFormat.TABLE) -> None:
     """Show the log's origin, current key and every earlier key."""
-    from releasegate.service.ledger import key_status
-
     try:
-        status = key_status(_application())
+        status = _client().ledger_key()
     except ReleasegateError as error:
         _fail(error)
         return
@@ -452,10 +378,8 @@ def key_rotate(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Replace the log key; old public keys stay valid for older checkpoints."""
-    from releasegate.service.ledger import rotate_key
-
     try:
-        status = rotate_key(_application(), reason=reason)
+        status = _client().rotate_ledger_key(reason=reason)
     except ReleasegateError as error:
         _fail(error)
         return
@@ -475,7 +399,10 @@ def key_create_witness(
     ] = Path("."),
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """Create a witness key pair for 'releasegate ledger cosign'."""
+    """Create a witness key pair for 'releasegate ledger cosign'.
+
+    Writes only local files, also when RELEASEGATE_URL is set.
+    """
     from releasegate.service.ledger import create_witness_key
 
     try:
@@ -514,29 +441,18 @@ def audit_export(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Write a release's offline audit bundle: entries, proofs, blobs, policy files and report."""
-    from releasegate.service.audit import export_bundle
-
     try:
-        summary = export_bundle(_application(), release_id, bundle)
+        summary = _client().export_bundle(release_id, bundle)
     except ReleasegateError as error:
         _fail(error)
         return
-    data = {
-        "bundle": str(summary.path),
-        "release_id": summary.release_id,
-        "entries": list(summary.entries),
-        "tree_size": summary.tree_size,
-        "root_hash": summary.root_hash,
-        "blobs": summary.blobs,
-        "policy_files": summary.policy_files,
-        "files": summary.files,
-    }
+    data = {"bundle": str(bundle), **summary}
     if output is OutputFormat.JSON:
         emit_json(data)
         return
     console.print(
         table(
-            f"audit bundle of {summary.release_id}",
+            f"audit bundle of {summary['release_id']}",
             ["field", "value"],
             [[k.replace("_", " "), v] for k, v in data.items()],
         )
@@ -585,7 +501,9 @@ def audit_verify(
 ) -> None:
     """Check every hash, proof and signature of an audit bundle, offline; exit 1 on any failure.
 
-    Runs the same code as 'python -m releasegate.ledger.audit verify'.
+    Runs the same code as 'python -m releasegate.ledger.audit verify', in
+    process also when RELEASEGATE_URL is set: an auditor verifies without
+    trusting the server.
     """
     from releasegate.ledger.audit import exit_code, read_key_files, verify_bundle
 

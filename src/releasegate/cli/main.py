@@ -85,11 +85,11 @@ def _close_opened() -> None:
         _State.opened.pop().close()
 
 
-def _application(*, allow_remote: bool = False) -> Application:
+def _application(*, allow_remote: bool = False, reason: str | None = None) -> Application:
     """Build the in-process application, or raise when RELEASEGATE_URL names a server.
 
-    Commands without an HTTP transport run only in process. They must not
-    quietly use a local folder when the user meant the server.
+    Commands without an HTTP transport run only in process, for `reason`.
+    They must not quietly use a local folder when the user meant the server.
     """
     from releasegate.client import URL_VARIABLE, remote_url
     from releasegate.errors import ConfigurationError
@@ -97,8 +97,9 @@ def _application(*, allow_remote: bool = False) -> Application:
     from releasegate.settings import load_settings
 
     if remote_url() and not allow_remote:
+        because = f" ({reason})" if reason else ""
         raise ConfigurationError(
-            f"this command runs only in process, but {URL_VARIABLE} is set",
+            f"this command runs only in process{because}, but {URL_VARIABLE} is set",
             hint=f"unset {URL_VARIABLE} to run it in the working folder",
         )
     settings = load_settings(home=_State.home, overrides=_State.overrides)
@@ -203,7 +204,10 @@ def main(
 def init(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """Create the state folder, the database schema and the ledger's log key."""
+    """Create the state folder, the database schema and the ledger's log key.
+
+    Always runs in process on the working folder, also when RELEASEGATE_URL is set.
+    """
     from releasegate.service.app import Application
     from releasegate.service.ledger import initialise_ledger
     from releasegate.settings import load_settings
@@ -864,7 +868,10 @@ def demo(
         Path | None, typer.Option(help="The examples folder (default: the one beside the source).")
     ] = None,
 ) -> None:
-    """Run a payments release from denied to allowed on the sample organisation."""
+    """Run a payments release from denied to allowed on the sample organisation.
+
+    Always runs in process in its own folder, also when RELEASEGATE_URL is set.
+    """
     from releasegate.cli.demo import run_demo
 
     try:
@@ -920,10 +927,8 @@ app.add_typer(rollout_app, name="rollout")
 # HTTP server ----------------------------------------------------------------
 
 from releasegate.cli.serve import serve  # noqa: E402
-from releasegate.cli.serve import token_app as api_token_app  # noqa: E402
 
 app.command("serve")(serve)
-app.add_typer(api_token_app, name="api-token")
 
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h

@@ -53,7 +53,11 @@ def policy_test(
     ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """Run the Rego unit tests (`test_*` rules); exit 1 when any fails."""
+    """Run the Rego unit tests (`test_*` rules); exit 1 when any fails.
+
+    Always runs in process on the folder given, also when RELEASEGATE_URL is
+    set: policy authors test their working copy before proposing it.
+    """
     from releasegate.policy.layers import BUILTIN_DIR, load_policy_set
     from releasegate.policy.testing import run_tests
     from releasegate.settings import load_settings
@@ -102,24 +106,9 @@ def policy_check(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Validate the layers for each service (syntax, tighten-only, parameter types)."""
-    from releasegate.policy.engine import compile_policy
-
     main = _cli()
     try:
-        application = main._application()
-        names = [service] if service else [s.name for s in application.catalog.services]
-        rows = []
-        for name in names:
-            policy = application.policy(name)
-            compile_policy(policy)
-            rows.append(
-                {
-                    "service": name,
-                    "revision": policy.revision,
-                    "controls": len(policy.controls),
-                    "team_packages": len(policy.custom_packages),
-                }
-            )
+        rows = main._client().check_policies(service)
     except ReleasegateError as error:
         main._fail(error, output)
     if output is OutputFormat.JSON:
@@ -140,29 +129,23 @@ def policy_eval(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Evaluate an input document against the current layers; nothing is stored."""
-    from releasegate.service.policies import evaluate_document, outcome_exit
+    from releasegate.model.decision import ControlResult, DecisionOutcome
+    from releasegate.service.policies import outcome_exit
 
     main = _cli()
     try:
-        policy, verdict = evaluate_document(main._application(), input_file)
+        verdict = main._client().evaluate_input(input_file)
     except ReleasegateError as error:
         main._fail(error, output)
     if output is OutputFormat.JSON:
-        emit_json(
-            {
-                "outcome": verdict.outcome.value,
-                "policy_revision": policy.revision,
-                "risk": verdict.risk.model_dump(mode="json") if verdict.risk else None,
-                "results": [r.model_dump(mode="json") for r in verdict.results],
-                "warnings": list(verdict.warnings),
-            }
-        )
+        emit_json(verdict)
     else:
         console.print(
-            f"outcome {styled(verdict.outcome.value)} (policy revision {policy.revision[:12]})"
+            f"outcome {styled(verdict['outcome'])} "
+            f"(policy revision {verdict['policy_revision'][:12]})"
         )
-        console.print(_results_table(verdict.results))
-    raise typer.Exit(outcome_exit(verdict.outcome))
+        console.print(_results_table([ControlResult.model_validate(r) for r in verdict["results"]]))
+    raise typer.Exit(outcome_exit(DecisionOutcome(verdict["outcome"])))
 
 
 def _results_table(results: Any) -> Any:
@@ -208,25 +191,14 @@ def controls_list(
         )
         raise typer.Exit(main.EXIT_USAGE)
     try:
-        policy = main._application().policy(service)
+        library = main._client().list_controls(service)
     except ReleasegateError as error:
         main._fail(error, output)
-    params = policy.params.get("controls") or {}
-    controls = [
-        m
-        for m in sorted(policy.controls.values(), key=lambda m: m.id)
-        if _matches(m.frameworks, framework)
-    ]
+    fields = ("id", "title", "layer", "blocking", "mode", "frameworks")
     rows = [
-        {
-            "id": m.id,
-            "title": m.title,
-            "layer": m.layer,
-            "blocking": m.blocking,
-            "mode": (params.get(m.id) or {}).get("mode", "enforce"),
-            "frameworks": list(m.frameworks),
-        }
-        for m in controls
+        {k: c[k] for k in fields}
+        for c in library
+        if _matches(tuple(c["frameworks"]), framework)
     ]
     if output is OutputFormat.JSON:
         emit_json(rows)
@@ -258,35 +230,25 @@ def controls_show(
     """Show one control: description, failure message, remediation and frameworks."""
     main = _cli()
     try:
-        policy = main._application().policy(None)
+        record = main._client().control_record(control_id)
     except ReleasegateError as error:
         main._fail(error, output)
-    meta = policy.controls.get(control_id.upper())
-    if meta is None:
-        main._fail(
-            ReleasegateError(
-                f"control {control_id!r} not found",
-                hint="list controls with 'releasegate controls list'",
-            )
-        )
-    parameters = (policy.params.get("controls") or {}).get(meta.id, {})
-    record = {**meta.model_dump(mode="json"), "parameters": parameters}
     if output is OutputFormat.JSON:
         emit_json(record)
         return
     console.print(
         table(
-            f"{meta.id}: {meta.title}",
+            f"{record['id']}: {record['title']}",
             ["field", "value"],
             [
-                ["layer", meta.layer],
-                ["blocks", "yes" if meta.blocking else "no"],
-                ["description", meta.description],
-                ["failure message", meta.failure_msg],
-                ["remediation", meta.solution],
-                ["frameworks", "\n".join(meta.frameworks)],
-                ["parameters", parameters or "(defaults)"],
-                ["source", meta.source],
+                ["layer", record["layer"]],
+                ["blocks", "yes" if record["blocking"] else "no"],
+                ["description", record["description"]],
+                ["failure message", record["failure_msg"]],
+                ["remediation", record["solution"]],
+                ["frameworks", "\n".join(record["frameworks"])],
+                ["parameters", record["parameters"] or "(defaults)"],
+                ["source", record["source"]],
             ],
         )
     )
@@ -298,32 +260,21 @@ def decision_replay(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Re-evaluate a stored decision with its pinned policy revision; exit 1 if it differs."""
-    from releasegate.service.policies import replay_decision
-
     main = _cli()
     try:
-        replay = replay_decision(main._application(), decision_id)
+        replay = main._client().replay_decision(decision_id)
     except ReleasegateError as error:
         main._fail(error, output)
     if output is OutputFormat.JSON:
-        emit_json(
-            {
-                "decision": decision_id,
-                "same": replay.same,
-                "recorded": replay.decision.outcome.value,
-                "replayed": replay.verdict.outcome.value,
-                "policy_revision": replay.decision.policy_revision,
-                "differences": replay.differences,
-            }
-        )
-    elif replay.same:
+        emit_json(replay)
+    elif replay["same"]:
         console.print(
             f"[green]same verdict[/green]: {decision_id} replays as "
-            f"{styled(replay.verdict.outcome.value)} under revision "
-            f"{replay.decision.policy_revision[:12]}, every control unchanged"
+            f"{styled(replay['replayed'])} under revision "
+            f"{replay['policy_revision'][:12]}, every control unchanged"
         )
     else:
         console.print(f"[bold red]verdict differs[/bold red] for {decision_id}:")
-        for line in replay.differences:
+        for line in replay["differences"]:
             console.print(f"  - {line}")
-    raise typer.Exit(0 if replay.same else 1)
+    raise typer.Exit(0 if replay["same"] else 1)

@@ -1,44 +1,25 @@
-"""`releasegate serve` and `releasegate api-token`: run the server and manage its tokens."""
+"""`releasegate serve`: run the HTTP API and the web pages.
+
+The server authenticates personal API tokens from `releasegate token create`
+and OIDC tokens of the issuers in the identities file.
+"""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from releasegate.cli.output import OutputFormat, console, emit_json
 from releasegate.errors import ReleasegateError
 
 if TYPE_CHECKING:
     from releasegate.settings import Settings
 
-token_app = typer.Typer(help="Personal API tokens of the HTTP server.", no_args_is_help=True)
-
-TokensOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--tokens",
-        help="API tokens file (default: .releasegate/api-tokens.yaml in the working folder).",
-        dir_okay=False,
-    ),
-]
-
-
-def _tokens_path(tokens: Path | None) -> Path:
-    from releasegate.cli.main import _State
-    from releasegate.settings import load_settings
-
-    if tokens is not None:
-        return tokens
-    return load_settings(home=_State.home, overrides=_State.overrides).state_dir / "api-tokens.yaml"
-
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8080,
-    tokens: TokensOption = None,
     max_upload_mb: Annotated[
         int, typer.Option("--max-upload-mb", min=1, max=2048, help="Largest evidence upload.")
     ] = 50,
@@ -56,13 +37,15 @@ def serve(
         ),
     ] = 5.0,
 ) -> None:
-    """Run the HTTP API and the web pages (JSON logs on stderr, metrics at /metrics)."""
+    """Run the HTTP API and the web pages (JSON logs on stderr, metrics at /metrics).
+
+    Serves the working folder, also when RELEASEGATE_URL is set.
+    """
     import os
 
     import uvicorn
 
     from releasegate.api.app import create_app
-    from releasegate.api.auth import HashedTokenVerifier
     from releasegate.api.factory import LOG_LEVEL_VARIABLE, TOKEN_CACHE_VARIABLE
     from releasegate.api.identity_auth import IdentityTokenVerifier
     from releasegate.api.observability import configure_json_logging
@@ -71,11 +54,10 @@ def serve(
 
     try:
         application = _application(allow_remote=True)
-        path = _tokens_path(tokens)
         server = create_app(
             application,
             CachingTokenVerifier(
-                IdentityTokenVerifier(application, HashedTokenVerifier(path)),
+                IdentityTokenVerifier(application),
                 ttl_seconds=token_cache_seconds,
             ),
             max_upload_bytes=max_upload_mb * 1024 * 1024,
@@ -91,7 +73,7 @@ def serve(
         uvicorn.run(server, host=host, port=port, log_config=None, access_log=False)
     else:
         # Worker processes build their own application from the resolved settings.
-        _export_settings(application.settings, path, max_upload_mb * 1024 * 1024)
+        _export_settings(application.settings, max_upload_mb * 1024 * 1024)
         os.environ[LOG_LEVEL_VARIABLE] = log_level.upper()
         os.environ[TOKEN_CACHE_VARIABLE] = str(token_cache_seconds)
         uvicorn.run(
@@ -106,10 +88,10 @@ def serve(
     log.info("stopped")
 
 
-def _export_settings(settings: Settings, tokens: Path, max_upload_bytes: int) -> None:
+def _export_settings(settings: Settings, max_upload_bytes: int) -> None:
     import os
 
-    from releasegate.api.factory import TOKENS_VARIABLE, UPLOAD_VARIABLE
+    from releasegate.api.factory import UPLOAD_VARIABLE
 
     os.environ["RELEASEGATE_HOME"] = str(settings.home)
     os.environ["RELEASEGATE_DATABASE_URL"] = settings.resolved_database_url
@@ -118,59 +100,4 @@ def _export_settings(settings: Settings, tokens: Path, max_upload_bytes: int) ->
     os.environ["RELEASEGATE_POLICY_DIR"] = str(settings.resolved_policy_dir)
     if settings.calendar is not None:
         os.environ["RELEASEGATE_CALENDAR"] = str(settings.calendar)
-    os.environ[TOKENS_VARIABLE] = str(tokens.resolve())
     os.environ[UPLOAD_VARIABLE] = str(max_upload_bytes)
-
-
-@token_app.command("create")
-def token_create(
-    identity: Annotated[str, typer.Argument(help="Identity the token acts as, e.g. dana.")],
-    role: Annotated[
-        list[str],
-        typer.Option(help="viewer, submitter, approver, release-manager, admin or auditor."),
-    ],
-    name: Annotated[
-        str | None, typer.Option(help="Name of the token (default: the identity).")
-    ] = None,
-    tokens: TokensOption = None,
-    output: Annotated[OutputFormat, typer.Option("--output", "-o")] = OutputFormat.TABLE,
-) -> None:
-    """Create a token; it is printed once, and only its SHA-256 is stored."""
-    from releasegate.api.auth import Role, add_token
-    from releasegate.cli.main import _fail
-    from releasegate.errors import InputError
-    from releasegate.service.approvals import parse_identity
-
-    try:
-        who = parse_identity(identity, source="IDENTITY")
-        try:
-            roles = frozenset(Role(r) for r in role)
-        except ValueError as exc:
-            raise InputError(
-                str(exc), source="--role", hint=f"use {', '.join(r.value for r in Role)}"
-            ) from exc
-        path = _tokens_path(tokens)
-        token = add_token(path, identity=who, roles=roles, name=name or who)
-    except ReleasegateError as error:
-        _fail(error, output)
-    if output is OutputFormat.JSON:
-        emit_json({"name": name or who, "identity": who, "roles": sorted(roles), "token": token})
-        return
-    console.print(f"token for {who} ({', '.join(sorted(roles))}), shown only now:")
-    console.print(token, markup=False)
-
-
-@token_app.command("revoke")
-def token_revoke(
-    name: Annotated[str, typer.Argument(help="Name of the token.")],
-    tokens: TokensOption = None,
-) -> None:
-    """Remove a token; the server rejects it within its token cache time (5 s by default)."""
-    from releasegate.api.auth import revoke_token
-    from releasegate.cli.main import _fail
-
-    try:
-        revoke_token(_tokens_path(tokens), name)
-    except ReleasegateError as error:
-        _fail(error)
-    console.print(f"token {name} revoked")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from releasegate.client.operations import HttpOperations
 from releasegate.errors import ConfigurationError, InputError, ReleasegateError
 from releasegate.model import (
     Approval,
@@ -56,7 +57,7 @@ def _error(response: httpx.Response) -> ReleasegateError:
     return error
 
 
-class HttpClient:
+class HttpClient(HttpOperations):
     """Calls the releasegate API at `url` with a bearer token."""
 
     def __init__(self, url: str, token: str, *, transport: httpx.BaseTransport | None = None):

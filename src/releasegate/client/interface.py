@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from releasegate.client.operations import OperationsClient
 from releasegate.model import (
     Approval,
     ApprovalDecision,
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from releasegate.service.exception_register import RegisterEntry
 
 
-class Client(Protocol):
+class Client(OperationsClient, Protocol):
     """The use cases the CLI reaches through a transport."""
 
     def check_identity(self, identity: str | None) -> str:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from releasegate.client.operations import LocalOperations
 from releasegate.model import (
     Approval,
     ApprovalDecision,
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from releasegate.service.exception_register import RegisterEntry
 
 
-class LocalClient:
+class LocalClient(LocalOperations):
     """Runs the use cases against the embedded database of the working folder.
 
     NOTE: in process, the acting identity is the one given with --as unless

@@ -32,6 +32,8 @@ class Principal:
     # (IdP group, catalog group) pairs the verified token's groups claim
     # granted through the issuer's group_map; only OIDC user tokens carry any.
     granted_groups: tuple[tuple[str, str], ...] = ()
+    # API roles a personal token is limited to; empty means every role of the person.
+    token_roles: tuple[str, ...] = ()
 
     def record(self) -> dict[str, Any]:
         """Return what the ledger records about the credential an action was taken with."""
@@ -42,6 +44,7 @@ class Principal:
             "credential": self.credential,
             "roles": list(self.roles),
             **({"claims": self.claims} if self.claims else {}),
+            **({"token_roles": list(self.token_roles)} if self.token_roles else {}),
             **(
                 {
                     "granted_groups": [
@@ -73,6 +76,7 @@ def authenticate(app: Application, bearer: str) -> Principal:
             credential=info.id,
             roles=roles,
             groups=directory.groups_of(app.catalog, info.person),
+            token_roles=info.roles,
         )
 
     base = directory.source

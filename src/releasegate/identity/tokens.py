@@ -42,6 +42,8 @@ class TokenInfo:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+    # API roles the token is limited to; empty means every role of its person.
+    roles: tuple[str, ...] = ()
 
     def state(self, now: datetime) -> str:
         if self.revoked_at is not None:
@@ -57,17 +59,54 @@ class TokenInfo:
             "created_at": rfc3339(self.created_at),
             "expires_at": rfc3339(self.expires_at),
             "revoked_at": rfc3339(self.revoked_at) if self.revoked_at else None,
+            "roles": list(self.roles),
         }
 
 
 def _info(row: ApiTokenRow) -> TokenInfo:
-    return TokenInfo(row.id, row.person, row.name, row.created_at, row.expires_at, row.revoked_at)
+    roles = tuple(row.roles.split(",")) if row.roles else ()
+    return TokenInfo(
+        row.id, row.person, row.name, row.created_at, row.expires_at, row.revoked_at, roles
+    )
+
+
+def _token_roles(person_roles: tuple[str, ...], wanted: tuple[str, ...]) -> tuple[str, ...]:
+    """Check that the person holds every API role the token is limited to."""
+    from releasegate.api.auth import Role
+    from releasegate.api.identity_auth import api_roles
+
+    names = [r.value for r in Role]
+    unknown = [r for r in wanted if r not in names]
+    if unknown:
+        raise InputError(
+            f"unknown API role(s) {', '.join(unknown)}",
+            source="--role",
+            hint=f"use roles from: {', '.join(names)}",
+        )
+    held = {r.value for r in api_roles("personal-token", person_roles)}
+    missing = [r for r in wanted if r not in held]
+    if missing:
+        raise InputError(
+            f"the person does not hold the API role(s) {', '.join(missing)}",
+            source="--role",
+            hint=f"limit the token to roles the person holds: {', '.join(sorted(held))}",
+        )
+    return tuple(dict.fromkeys(wanted))
 
 
 def create_token(
-    app: Application, *, owner: str, name: str, expires_in: timedelta, created_by: str
+    app: Application,
+    *,
+    owner: str,
+    name: str,
+    expires_in: timedelta,
+    created_by: str,
+    roles: tuple[str, ...] = (),
 ) -> tuple[TokenInfo, str]:
-    """Create a token for a known person; return it with the secret, which is never stored."""
+    """Create a token for a known person; return it with the secret, which is never stored.
+
+    With `roles`, the token grants only those API roles, which the person must hold.
+    """
     person = app.directory.resolve(owner)
     if person is None:
         raise InputError(
@@ -89,6 +128,7 @@ def create_token(
             source="--expires-in",
             hint="give a duration such as 30d",
         )
+    limited = _token_roles(person.roles, roles) if roles else ()
     secret = PREFIX + secrets.token_urlsafe(32)
     now = app.clock()
     row = ApiTokenRow(
@@ -98,6 +138,7 @@ def create_token(
         secret_sha256=_hash(secret),
         created_at=now,
         expires_at=now + expires_in,
+        roles=",".join(limited) or None,
     )
     with app.database.transaction() as session:
         session.add(row)
@@ -112,6 +153,7 @@ def create_token(
                 "name": row.name,
                 "created_by": created_by,
                 "expires_at": rfc3339(row.expires_at),
+                **({"roles": list(limited)} if limited else {}),
             },
         )
         return _info(row), secret

@@ -126,6 +126,16 @@ def propose_change(
     app: Application, target: Path, content_file: Path, *, proposer: str, reason: str
 ) -> Proposal:
     """Record a proposal; the file changes only when another admin approves it."""
+    content = read_bytes(content_file, what="proposed content")
+    return propose_content(
+        app, target, content, source=str(content_file), proposer=proposer, reason=reason
+    )
+
+
+def propose_content(
+    app: Application, target: Path, content: bytes, *, source: str, proposer: str, reason: str
+) -> Proposal:
+    """Record a proposal of `content` for `target`; `source` names the content in errors."""
     identity = parse_identity(proposer, source="--as")
     if app.directory.resolve(identity) is None:
         raise PermissionDeniedError(
@@ -137,12 +147,11 @@ def propose_change(
             "the reason is empty", source="--reason", hint="say why the change is needed"
         )
     path, kind = _classify(app, target)
-    content = read_bytes(content_file, what="proposed content")
     try:
         new_text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
-            "the proposed content is not UTF-8 text", source=str(content_file), hint="save as UTF-8"
+            "the proposed content is not UTF-8 text", source=source, hint="save as UTF-8"
         ) from exc
     old = _current(path)
     if old == content:

@@ -99,19 +99,23 @@ def replay_decision(app: Application, decision_id: str) -> Replay:
 
 def evaluate_document(app: Application, path: Path) -> tuple[PolicySet, Verdict]:
     """Evaluate an input document file against the current policies, storing nothing."""
-    raw = read_bytes(path, what="input document")
+    return evaluate_input(app, read_bytes(path, what="input document"), source=str(path))
+
+
+def evaluate_input(app: Application, raw: bytes, *, source: str) -> tuple[PolicySet, Verdict]:
+    """Evaluate the bytes of a JSON input document; `source` names it in errors."""
     try:
         document: Any = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(
             f"not a JSON document ({exc})",
-            source=str(path),
+            source=source,
             hint="pass a policy input document as JSON",
         ) from exc
     if not isinstance(document, dict) or not isinstance(document.get("release"), dict):
         raise InputError(
             "the document has no 'release' object",
-            source=str(path),
+            source=source,
             field="release",
             hint="see docs/policy-input.md for the input document's shape",
         )

@@ -196,6 +196,8 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Comma-separated API roles the token is limited to (migration 0005); NULL: no limit.
+    roles: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class ReleaseAttestationRow(Base):

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from http_support import make_workspace
+from http_support import make_workspace, person_token
 
 from releasegate.api.app import create_app
-from releasegate.api.auth import AuthenticationError, HashedTokenVerifier, Role, add_token
+from releasegate.api.auth import AuthenticationError, Role
 from releasegate.api.identity_auth import IdentityTokenVerifier
 from releasegate.api.token_cache import CachingTokenVerifier
 from releasegate.identity.tokens import create_token, revoke_token
@@ -157,12 +157,9 @@ def test_ttl_outside_range_is_rejected(setup, ttl):
 def test_roles_still_enforced_for_cached_principal(tmp_path):
     """A cached viewer stays a viewer: the route's role check runs on every request."""
     make_workspace(tmp_path)
-    tokens_file = tmp_path / ".releasegate" / "api-tokens.yaml"
-    viewer = add_token(tokens_file, identity="hugo", roles=frozenset({Role.VIEWER}), name="v")
+    viewer = person_token(tmp_path, "hugo", Role.VIEWER, name="v")
     application = Application(load_settings(home=tmp_path, environ={}))
-    verifier = CachingTokenVerifier(
-        IdentityTokenVerifier(application, HashedTokenVerifier(tokens_file)), ttl_seconds=60
-    )
+    verifier = CachingTokenVerifier(IdentityTokenVerifier(application), ttl_seconds=60)
     server = create_app(application, verifier, web=False)
     headers = {"Authorization": f"Bearer {viewer}"}
     try:

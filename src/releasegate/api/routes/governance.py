@@ -191,11 +191,8 @@ def controls(
     _: Annotated[Principal, Depends(require(*READERS))],
     service: str | None = None,
 ) -> list[dict[str, Any]]:
-    from releasegate.errors import InputError
-    from releasegate.service.controls import list_controls
+    from releasegate.service.operations import list_controls
 
-    if service is not None and app.catalog.service(service) is None:
-        raise InputError(f"service {service!r} is not in the catalog", source="service")
     return list_controls(app, service)
 
 
@@ -213,6 +210,8 @@ def whoami(
         "identity": principal.identity,
         "roles": sorted(r.value for r in principal.roles),
         "groups": list(app.catalog.groups_of(principal.identity)),
+        # What the ledger records about the verified credential (`releasegate identity whoami`).
+        "credential": principal.credential,
     }
 
 
@@ -222,17 +221,9 @@ def control(
     app: AppDep,
     _: Annotated[Principal, Depends(require(*READERS))],
 ) -> dict[str, Any]:
-    from releasegate.errors import NotFoundError
+    from releasegate.service.operations import control_record
 
-    policy = app.policy(None)
-    meta = policy.controls.get(control_id.upper())
-    if meta is None:
-        raise NotFoundError(
-            f"control {control_id!r} not found",
-            hint="list controls with 'releasegate controls list'",
-        )
-    parameters = (policy.params.get("controls") or {}).get(meta.id, {})
-    return {**meta.model_dump(mode="json"), "parameters": parameters}
+    return control_record(app, control_id)
 
 
 @router.post(
@@ -245,15 +236,7 @@ def replay(
     ctx: ContextDep,
     _: Annotated[Principal, Depends(require(*AUDITORS))],
 ) -> dict[str, Any]:
-    from releasegate.service.policies import replay_decision
+    from releasegate.service.operations import replay_document
 
     with ctx.gate_lock:  # the replay runs the Rego engine like a gate evaluation
-        result = replay_decision(ctx.application, decision_id)
-    return {
-        "decision": decision_id,
-        "same": result.same,
-        "recorded": result.decision.outcome.value,
-        "replayed": result.verdict.outcome.value,
-        "policy_revision": result.decision.policy_revision,
-        "differences": result.differences,
-    }
+        return replay_document(ctx.application, decision_id)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import base64
+import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi import Path as PathParam
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from releasegate.api.auth import Principal
@@ -22,24 +24,10 @@ if TYPE_CHECKING:
 router = APIRouter(tags=["ledger"])
 
 
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
-
-
 def checkpoint_dict(stored: StoredCheckpoint, opened: OpenedCheckpoint) -> dict[str, Any]:
-    return {
-        "id": stored.id,
-        "origin": opened.checkpoint.origin,
-        "tree_size": opened.checkpoint.size,
-        "root_hash": _b64(opened.checkpoint.root_hash),
-        "created_at": stored.created_at.isoformat(),
-        "log_keys": [s.key_id.hex() for s in opened.log_signatures],
-        "cosignatures": [
-            {"witness": s.name, "key_id": s.key_id.hex(), "timestamp": s.timestamp}
-            for s in opened.cosignatures
-        ],
-        "note": opened.note,
-    }
+    from releasegate.service.operations import checkpoint_document
+
+    return checkpoint_document(stored, opened)
 
 
 @router.get("/ledger/checkpoint", summary="The newest signed checkpoint")
@@ -59,9 +47,9 @@ def latest_checkpoint(
 def sign_checkpoint(
     app: AppDep, _: Annotated[Principal, Depends(require(*LEDGER_OPERATORS))]
 ) -> dict[str, Any]:
-    from releasegate.service.ledger import checkpoint
+    from releasegate.service.operations import sign_checkpoint as sign
 
-    return checkpoint_dict(*checkpoint(app))
+    return sign(app)
 
 
 @router.get("/ledger/verify", summary="Verify every entry, tile and root")
@@ -70,26 +58,9 @@ def verify_ledger(
     _: Annotated[Principal, Depends(require(*AUDITORS))],
     deep: bool = False,
 ) -> dict[str, Any]:
-    from releasegate.service.ledger import verify
+    from releasegate.service.operations import verify_ledger as verify
 
-    report = verify(app, deep=deep)
-    return {
-        "ok": report.ok,
-        "entries": report.size,
-        "root": report.root_hash,
-        "checkpoint": None
-        if report.checkpoint is None
-        else {
-            "origin": report.checkpoint.origin,
-            "tree_size": report.checkpoint.size,
-            "root_hash": _b64(report.checkpoint.root_hash),
-            "log_keys": list(report.checkpoint_key_ids),
-        },
-        "auditor_checkpoint": None,
-        "deep": report.deep,
-        "checks": list(report.checks),
-        "problems": list(report.problems),
-    }
+    return verify(app, deep=deep)
 
 
 @router.get("/ledger/proofs/inclusion/{index}", summary="Inclusion proof of one entry")
@@ -98,18 +69,9 @@ def inclusion_proof(
     app: AppDep,
     _: Annotated[Principal, Depends(require(*READERS))],
 ) -> dict[str, Any]:
-    from releasegate.service.ledger import prove_inclusion
+    from releasegate.service.operations import inclusion_proof as prove
 
-    result = prove_inclusion(app, index)
-    return {
-        "index": result.index,
-        "type": result.entry_type,
-        "leaf_hash": _b64(result.leaf_hash),
-        "tree_size": result.checkpoint.checkpoint.size,
-        "root_hash": _b64(result.checkpoint.checkpoint.root_hash),
-        "proof": [_b64(p) for p in result.proof],
-        "checkpoint": result.checkpoint.note,
-    }
+    return prove(app, index)
 
 
 @router.get("/ledger/proofs/consistency", summary="Consistency proof between two tree sizes")
@@ -121,7 +83,7 @@ def consistency_proof(
 ) -> dict[str, Any]:
     """Sizes only: the CLI also accepts checkpoint files, which a server must not open."""
     from releasegate.errors import InputError
-    from releasegate.service.ledger import prove_consistency
+    from releasegate.service.operations import consistency_proof as prove
     from releasegate.service.status import ledger_size
 
     # The store reads a size beyond the log as a shrunken log, which is an integrity
@@ -135,12 +97,7 @@ def consistency_proof(
                 field=name,
                 hint=f"ask for a size of at most {size}",
             )
-    result = prove_consistency(app, str(old), str(new))
-    return {
-        "old": {"size": result.old.size, "root_hash": _b64(result.old.root_hash)},
-        "new": {"size": result.new.size, "root_hash": _b64(result.new.root_hash)},
-        "proof": [_b64(p) for p in result.proof],
-    }
+    return prove(app, str(old), str(new))
 
 
 @router.get(
@@ -155,18 +112,29 @@ async def audit_bundle(
     app: AppDep,
     _: Annotated[Principal, Depends(require(*AUDITORS))],
 ) -> Response:
+    """Stream the bundle from a temporary file, removed once the response is sent.
+
+    The `X-Releasegate-Bundle` header carries the export summary as JSON, so
+    that `releasegate audit export` prints the same figures over HTTP.
+    """
     from releasegate.api.routes.releases import attachment
     from releasegate.service.audit import export_bundle
+    from releasegate.service.operations import bundle_document
 
-    with tempfile.TemporaryDirectory(prefix="releasegate-bundle-") as folder:
-        destination = Path(folder) / f"{release_id}.zip"
+    folder = tempfile.mkdtemp(prefix="releasegate-bundle-")
+    try:
+        destination = Path(folder) / "bundle.zip"
         summary = await run_in_threadpool(export_bundle, app, release_id, destination)
-        data = destination.read_bytes()
-    return Response(
-        data,
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(
+        destination,
         media_type="application/zip",
         headers={
             "Content-Disposition": attachment(f"audit-{summary.release_id}.zip"),
             "X-Releasegate-Tree-Size": str(summary.tree_size),
+            "X-Releasegate-Bundle": json.dumps(bundle_document(summary), separators=(",", ":")),
         },
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )

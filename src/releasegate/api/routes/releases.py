@@ -352,6 +352,8 @@ def release_ledger(
             "recorded_at": e.recorded_at.isoformat(),
             "data": e.body.get("data", e.body),
             "leaf_hash": e.leaf_hash,
+            # The whole entry body, which `releasegate ledger show` prints.
+            "body": e.body,
         }
         for e in release_chain(app, release_id)
     ]
