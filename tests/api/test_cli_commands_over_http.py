@@ -38,7 +38,8 @@ def served(tmp_path_factory):
         "ines": person_token(root, "ines", Role.AUDITOR),
     }
     release = _allowed_release(workspace)
-    server = Server(root, root / "server.log")
+    # Without the token cache, so a revoked token is refused at its next request.
+    server = Server(root, root / "server.log", "--token-cache-seconds", "0")
     try:
         yield workspace, server, tokens, release
     finally:
