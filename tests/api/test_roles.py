@@ -66,7 +66,33 @@ ROUTES = [
     ("GET", "/api/v1/ledger/verify", {AU, AD}, {}),
     ("GET", "/api/v1/ledger/proofs/inclusion/0", EVERYONE, {}),
     ("GET", "/api/v1/ledger/proofs/consistency?old=1&new=2", EVERYONE, {}),
+    ("POST", "/api/v1/rollouts", {S, RM}, {"json": "rollout"}),
+    ("GET", "/api/v1/rollouts?state=running", EVERYONE, {}),
+    ("GET", "/api/v1/rollouts/{ro}", EVERYONE, {}),
+    ("GET", "/api/v1/rollouts/{ro}/measurements", EVERYONE, {}),
+    ("POST", "/api/v1/rollouts/{ro}/pause", {RM}, {"json": {"reason": "look first"}}),
+    ("POST", "/api/v1/rollouts/{ro}/resume", {RM}, {}),
+    ("POST", "/api/v1/rollouts/{ro}/promote", {RM}, {}),
+    ("POST", "/api/v1/rollouts/{ro}/abort", {RM}, {"json": {"reason": "stop"}}),
 ]
+
+SYNTHETIC = """
+seed: 1
+indicators:
+  http-error-rate:
+    baseline: {mean: 0.004, sd: 0.001}
+    canary: {mean: 0.004, sd: 0.001}
+    samples: 30
+"""
+
+
+def rollout_body(release: str) -> dict:
+    return {
+        "release_id": release,
+        "target": {"kind": "simulator", "journal": "journal.jsonl"},
+        "metrics": {"kind": "synthetic", "path": "metrics.yaml"},
+        "time_scale": 0,
+    }
 
 
 @pytest.fixture
@@ -94,18 +120,26 @@ def world(api):
         headers=api.headers(S),
     )
     assert exception.status_code == 201, exception.text
+    api.workspace.write("metrics.yaml", SYNTHETIC)
+    rollout = api.client.post(
+        "/api/v1/rollouts", json=rollout_body(release), headers=api.headers(S)
+    )
+    assert rollout.status_code == 201, rollout.text
     return {
         "rel": release,
         "ev": upload.json()["id"],
         "exc": exception.json()["id"],
         "dec": gate.json()["id"],
+        "ro": rollout.json()["id"],
     }
 
 
 def _request(api, world, method: str, path: str, role: Role | None, options: dict):
     kwargs = {}
     for key, value in options.items():
-        if value == "manifest":
+        if value == "rollout":
+            kwargs["json"] = rollout_body(world["rel"])
+        elif value == "manifest":
             kwargs["json"] = yaml.safe_load(MANIFEST)
         elif value == "junit":
             kwargs["files"] = {"file": ("junit.xml", JUNIT_PASS.encode())}
@@ -135,6 +169,7 @@ def test_route_table_covers_every_api_route(api):
             .replace("{ev}", "{evidence_id}")
             .replace("{exc}", "{exception_id}")
             .replace("{dec}", "{decision_id}")
+            .replace("{ro}", "{rollout_id}")
             .replace("/controls/VUL-1", "/controls/{control_id}")
             .replace("/inclusion/0", "/inclusion/{index}"),
         )

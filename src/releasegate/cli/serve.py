@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -46,26 +46,31 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Server processes sharing the port.")
     ] = 1,
+    controller: Annotated[
+        bool,
+        typer.Option(
+            "--controller/--no-controller",
+            help="Run the rollout controller in a background thread (lease owner host:pid).",
+        ),
+    ] = True,
 ) -> None:
     """Run the HTTP API and the web pages (JSON logs on stderr, metrics at /metrics)."""
-    import os
-
-    import uvicorn
-
     from releasegate.api.app import create_app
     from releasegate.api.auth import HashedTokenVerifier
-    from releasegate.api.factory import LOG_LEVEL_VARIABLE
     from releasegate.api.identity_auth import IdentityTokenVerifier
     from releasegate.api.observability import configure_json_logging
     from releasegate.cli.main import _application, _fail
+    from releasegate.service.rollout_controller import BackgroundController
 
     try:
         application = _application(allow_remote=True)
         path = _tokens_path(tokens)
+        background = BackgroundController(application) if controller else None
         server = create_app(
             application,
             IdentityTokenVerifier(application, HashedTokenVerifier(path)),
             max_upload_bytes=max_upload_mb * 1024 * 1024,
+            controller=background if workers == 1 else None,
         )
     except ReleasegateError as error:
         _fail(error)
@@ -74,11 +79,38 @@ def serve(
     log.info(
         "serving http://%s:%d (database %s)", host, port, application.settings.resolved_database_url
     )
+    if background is not None:
+        # With several workers the controller runs here, in the supervising process.
+        background.start()
+    try:
+        _listen(server, host, port, workers, application.settings, path, max_upload_mb, log_level)
+    finally:
+        if background is not None and not background.stop():
+            log.warning("the rollout controller did not stop in time; its lease will expire")
+    log.info("stopped")
+
+
+def _listen(
+    server: Any,
+    host: str,
+    port: int,
+    workers: int,
+    settings: Settings,
+    path: Path,
+    max_upload_mb: int,
+    log_level: str,
+) -> None:
+    import os
+
+    import uvicorn
+
+    from releasegate.api.factory import LOG_LEVEL_VARIABLE
+
     if workers == 1:
         uvicorn.run(server, host=host, port=port, log_config=None, access_log=False)
     else:
         # Worker processes build their own application from the resolved settings.
-        _export_settings(application.settings, path, max_upload_mb * 1024 * 1024)
+        _export_settings(settings, path, max_upload_mb * 1024 * 1024)
         os.environ[LOG_LEVEL_VARIABLE] = log_level.upper()
         uvicorn.run(
             "releasegate.api.factory:app_from_environment",
@@ -89,7 +121,6 @@ def serve(
             log_config=None,
             access_log=False,
         )
-    log.info("stopped")
 
 
 def _export_settings(settings: Settings, tokens: Path, max_upload_bytes: int) -> None:
