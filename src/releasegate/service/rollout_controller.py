@@ -71,7 +71,7 @@ class BackgroundController:
         self.state = STOPPED
         log.info("rollout controller %s stopped after %d steps", self.owner, self.steps_run)
 
-    def stop(self, timeout: float = 30.0) -> bool:
+    def stop(self, timeout: float = 10.0) -> bool:
         """Ask the thread to stop and wait for it; return True when it stopped in time."""
         if self.state != STOPPED:
             self.state = STOPPING
