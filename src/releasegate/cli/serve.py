@@ -82,12 +82,30 @@ def serve(
     if background is not None:
         # With several workers the controller runs here, in the supervising process.
         background.start()
+    _exit_after_signals()
     try:
         _listen(server, host, port, workers, application.settings, path, max_upload_mb, log_level)
     finally:
         if background is not None and not background.stop():
             log.warning("the rollout controller did not stop in time; its lease will expire")
-    log.info("stopped")
+        log.info("stopped")
+
+
+def _exit_after_signals() -> None:
+    """Turn SIGTERM and SIGINT into a normal exit once uvicorn has shut down.
+
+    uvicorn restores the handlers it found and raises the signal again after
+    its graceful shutdown; with these handlers that ends `serve` through its
+    `finally`, which stops the rollout controller, instead of killing the process.
+    """
+    import signal
+    import sys
+
+    def leave(signum: int, _frame: object) -> None:
+        sys.exit(0)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, leave)
 
 
 def _listen(

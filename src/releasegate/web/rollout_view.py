@@ -145,12 +145,13 @@ def rollout_view(app: Application, release_id: str) -> dict[str, Any] | None:
         return None
     status = rollout_status(app, rollout_id)
     measurements = rollout_measurements(app, rollout_id)
-    fingerprint = hashlib.sha256(
-        json.dumps(
-            [status["status"], status["updated_at"], [s["status"] for s in status["steps"]]]
-            + [len(measurements)],
-        ).encode()
-    ).hexdigest()[:16]
+    state = [
+        status["status"],
+        status["updated_at"],
+        [s["status"] for s in status["steps"]],
+        len(measurements),
+    ]
+    fingerprint = hashlib.sha256(json.dumps(state).encode()).hexdigest()[:16]
     return {
         "rollout": status,
         "status_words": STATUS_WORDS,
