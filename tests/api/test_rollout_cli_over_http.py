@@ -140,12 +140,35 @@ def test_rollout_over_http_runs_in_the_server_and_reads_the_same(served):
     assert 'releasegate_rollouts{state="succeeded"} 1.0' in metrics
     assert 'releasegate_rollouts{state="running"} 0.0' in metrics
 
+    # The release page's event stream sends the rendered rollout part.
+    with httpx.Client(base_url=server.url, timeout=10) as browser:
+        login = browser.post("/login", data={"token": tokens["hugo"], "next": "/"})
+        assert login.status_code in (200, 303)
+        event = _first_event(browser, f"/releases/{release}/events?rollout=", "rollout")
+    steps = len(status["steps"])
+    assert event["progress"] == f"Rollout succeeded: {steps} of {steps} steps done."
+    assert event["html"].count('<tr class="step succeeded"') == steps
+
     server.stop()
     assert server.process.returncode == 0
     log = (workspace.root / "server.log").read_text()
     stopped = re.search(r"rollout controller \S+ stopped after (\d+) steps", log)
     assert stopped, log[-2000:]
     assert int(stopped.group(1)) >= len(status["steps"])
+
+
+def _first_event(client: httpx.Client, path: str, name: str) -> dict:
+    """Read server-sent events until the first one called `name` (at most 50 lines)."""
+    with client.stream("GET", path) as response:
+        assert response.status_code == 200
+        current = None
+        for number, line in enumerate(response.iter_lines()):
+            assert number < 50, "no such event"
+            if line.startswith("event: "):
+                current = line.removeprefix("event: ")
+            elif line.startswith("data: ") and current == name:
+                return dict(json.loads(line.removeprefix("data: ")))
+    raise AssertionError(f"the stream ended before a {name} event")
 
 
 def test_rollout_operator_commands_over_http(served_idle):

@@ -110,9 +110,7 @@ def line_chart(
                 runs.append([])
                 continue
             runs[-1].append(f"{x(index):.1f},{y(value):.1f}")
-            parts.append(
-                f'<circle cx="{x(index):.1f}" cy="{y(value):.1f}" r="3" fill="{colour}"/>'
-            )
+            parts.append(f'<circle cx="{x(index):.1f}" cy="{y(value):.1f}" r="3" fill="{colour}"/>')
         for run in runs:
             if len(run) > 1:
                 parts.append(

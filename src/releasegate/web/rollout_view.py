@@ -118,7 +118,7 @@ def _charts(measurements: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rows = [
             {
                 "label": label,
-                "values": [points[n] for _, points in series],
+                "cells": [points[n] for _, points in series],
                 "outcome": items[n]["outcome"],
             }
             for n, label in enumerate(labels)
