@@ -186,6 +186,11 @@ def test_operator_routes_give_the_cli_messages(api):
             "lies outside the server's working folder",
         ),
         (
+            {"target": {"kind": "simulator", "journal": "a\u0000b"}},
+            "target.journal",
+            "invalid path 'a\\x00b'",
+        ),
+        (
             {"metrics": {"kind": "synthetic", "path": "/etc/hostname"}},
             "metrics.path",
             "/etc/hostname lies outside the server's working folder",

@@ -89,8 +89,13 @@ def _inside_home(app: Application, value: str | None, field: str, hint: str) -> 
     if not value:
         raise InputError(f"{field} is missing", source=_BODY, field=field, hint=hint)
     home = app.settings.home.resolve()
-    path = Path(value)
-    resolved = (path if path.is_absolute() else home / path).resolve()
+    try:
+        path = Path(value)
+        resolved = (path if path.is_absolute() else home / path).resolve()
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"invalid path {value!r}: {exc}", source=_BODY, field=field, hint=hint
+        ) from exc
     if not resolved.is_relative_to(home):
         raise InputError(
             f"{value} lies outside the server's working folder {home}",
