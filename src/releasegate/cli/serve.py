@@ -95,8 +95,8 @@ def _exit_after_signals() -> None:
     """Turn SIGTERM and SIGINT into a normal exit once uvicorn has shut down.
 
     uvicorn restores the handlers it found and raises the signal again after
-    its graceful shutdown; with these handlers that ends `serve` through its
-    `finally`, which stops the rollout controller, instead of killing the process.
+    its graceful shutdown. These handlers turn that signal into SystemExit, so
+    `serve` leaves through its `finally` and stops the rollout controller.
     """
     import signal
     import sys

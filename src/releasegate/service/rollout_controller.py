@@ -27,7 +27,7 @@ STOPPED = "stopped"
 
 
 class BackgroundController:
-    """Runs rollout steps in a daemon thread until `stop()`."""
+    """A daemon thread that runs rollout steps until `stop()`."""
 
     def __init__(
         self,
@@ -61,7 +61,7 @@ class BackgroundController:
                     self.last_error = None
                     continue
             except ReleasegateError as error:
-                # The step's own errors pause its rollout; this is the database or the store.
+                # A step's own errors pause its rollout, so this error comes from the store.
                 self.last_error = error.message
                 log.warning("rollout controller: %s", error.message)
             except Exception as error:  # keep serving; the lease lets another controller retry
@@ -87,7 +87,7 @@ class BackgroundController:
         return self._thread.is_alive()
 
     def report(self) -> dict[str, Any]:
-        """State for the readiness endpoint."""
+        """Return the controller's state for the readiness endpoint."""
         state = self.state
         if state == RUNNING and not self._thread.is_alive():
             state = STOPPED

@@ -57,10 +57,10 @@ def line_chart(
     width: int = 460,
     height: int = 200,
 ) -> Markup:
-    """Lines over numbered points, one per (name, values); a missing value breaks its line.
+    """Draw one line per (name, values) over numbered points; a missing value breaks its line.
 
-    `labels` name the points (for example the step and time of each
-    measurement); `<desc>` lists every value by label, so the chart reads as
+    `labels` name the points, for example the step and time of each
+    measurement. `<desc>` lists every value by label, so the chart reads as
     text too. Each series has its own colour and dash pattern, named in a legend.
     """
     left, right, top, bottom = 58, 12, 26, 30

@@ -311,7 +311,7 @@ def mount_web(api: FastAPI) -> None:
 
         async def stream() -> AsyncIterator[str]:
             last = None
-            shown = request.query_params.get("rollout", "")
+            shown_fingerprint = request.query_params.get("rollout", "")
             for _ in range(600):  # at most ten minutes per connection; the browser reconnects
                 if await request.is_disconnected():
                     return
@@ -322,10 +322,10 @@ def mount_web(api: FastAPI) -> None:
                     last = state
                 part = await run_in_threadpool(_rollout_part, app, release_id)
                 view = part["rollout_view"]
-                if view is not None and view["fingerprint"] != shown:
-                    shown = view["fingerprint"]
+                if view is not None and view["fingerprint"] != shown_fingerprint:
+                    shown_fingerprint = view["fingerprint"]
                     data = {
-                        "fingerprint": shown,
+                        "fingerprint": shown_fingerprint,
                         "progress": view["progress"],
                         "html": str(part["rollout_html"]),
                     }

@@ -1,7 +1,7 @@
 """The rollout part of the release page: progress, traffic share, health gates and charts.
 
 The page and its live updates render the same fragment from the same view,
-so a browser without JavaScript sees on reload what the live page shows.
+so a browser without JavaScript gets on reload what the live page shows.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _where(step: dict[str, Any]) -> str:
 
 
 def traffic_share(status: dict[str, Any]) -> str:
-    """Say in words how much traffic the new version takes now."""
+    """Describe in words how much traffic the new version takes now."""
     if status["status"] == "rolled_back":
         return "none: the rollout was rolled back"
     deployed = [s for s in status["steps"] if s["kind"] == "deploy" and s["status"] == "succeeded"]
@@ -64,7 +64,7 @@ def traffic_share(status: dict[str, Any]) -> str:
 
 
 def progress_sentence(status: dict[str, Any]) -> str:
-    """One sentence for the page's live region: state, steps done and the current step."""
+    """Build the sentence of the page's live region: state, steps done and the current step."""
     steps = status["steps"]
     done = sum(1 for s in steps if s["status"] in ("succeeded", "skipped"))
     sentence = f"Rollout {STATUS_WORDS.get(status['status'], status['status']).lower()}: "
@@ -97,7 +97,7 @@ def _health_gates(status: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _charts(measurements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One chart per indicator over the rollout: baseline and canary means, or judge scores."""
+    """Build one chart per indicator over the rollout: baseline and canary means, or scores."""
     by_indicator: dict[str, list[dict[str, Any]]] = {}
     for item in measurements:
         by_indicator.setdefault(item["indicator"], []).append(item)

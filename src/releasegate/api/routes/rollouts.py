@@ -5,11 +5,10 @@ and `releasegate.service.rollout_views`). Viewers read; submitters and
 release managers start; only release managers pause, resume, promote and
 abort.
 
-A rollout started over HTTP runs its deploy target on the server, so the
-server refuses what would let a caller run programs or write files of its
-choosing there: the command target is for rollouts started in process, and
-the simulator's journal and the synthetic metrics file must lie inside the
-server's working folder.
+A rollout started over HTTP runs its deploy target on the server, with the
+server's access. So the server rejects the command target, which would run a
+program the caller names. The simulator's journal and the synthetic metrics
+file must lie inside the server's working folder.
 """
 
 from __future__ import annotations
@@ -59,7 +58,7 @@ class MetricsSpec(BaseModel):
 
 
 class StartRequest(BaseModel):
-    """Start a rollout of a release; the acting identity is the token's."""
+    """A request to start a rollout of a release, acting as the token's identity."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -78,7 +77,7 @@ class StartRequest(BaseModel):
 
 
 class OperatorRequest(BaseModel):
-    """Why the operator acts; recorded in the ledger."""
+    """The operator's reason, recorded in the ledger."""
 
     model_config = ConfigDict(extra="forbid")
 

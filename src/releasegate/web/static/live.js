@@ -6,9 +6,9 @@
   var progress = document.getElementById("rollout-progress");
   var words = { allowed: "Allowed", denied: "Blocked", pending: "Waiting for approval" };
   if (!status || !window.EventSource) { return; }
-  var shown = rollout ? rollout.getAttribute("data-fingerprint") : "";
+  var fingerprint = rollout ? rollout.getAttribute("data-fingerprint") : "";
   var source = new EventSource(
-    window.location.pathname + "/events?rollout=" + encodeURIComponent(shown || ""));
+    window.location.pathname + "/events?rollout=" + encodeURIComponent(fingerprint || ""));
   source.addEventListener("status", function (event) {
     var data = JSON.parse(event.data);
     if (status.textContent !== data.status) {
