@@ -319,6 +319,8 @@ def _follow(
 
         run_controller(application, rollout_id=rollout_id, progress=show)
         return
+    # NOTE: a server started with --no-controller never advances the rollout, so this
+    # loop waits until someone runs a controller against the server's database or aborts it.
     while True:
         status = client.rollout_status(rollout_id)
         if show is not None:
