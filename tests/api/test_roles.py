@@ -87,7 +87,33 @@ ROUTES = [
     ),
     ("POST", "/api/v1/governance/proposals/{gov}/approve", {AD}, {}),
     ("POST", "/api/v1/governance/proposals/{gov}/reject", {AD}, {}),
+    ("POST", "/api/v1/rollouts", {S, RM}, {"json": "rollout"}),
+    ("GET", "/api/v1/rollouts?state=running", EVERYONE, {}),
+    ("GET", "/api/v1/rollouts/{ro}", EVERYONE, {}),
+    ("GET", "/api/v1/rollouts/{ro}/measurements", EVERYONE, {}),
+    ("POST", "/api/v1/rollouts/{ro}/pause", {RM}, {"json": {"reason": "look first"}}),
+    ("POST", "/api/v1/rollouts/{ro}/resume", {RM}, {}),
+    ("POST", "/api/v1/rollouts/{ro}/promote", {RM}, {}),
+    ("POST", "/api/v1/rollouts/{ro}/abort", {RM}, {"json": {"reason": "stop"}}),
 ]
+
+SYNTHETIC = """
+seed: 1
+indicators:
+  http-error-rate:
+    baseline: {mean: 0.004, sd: 0.001}
+    canary: {mean: 0.004, sd: 0.001}
+    samples: 30
+"""
+
+
+def rollout_body(release: str) -> dict:
+    return {
+        "release_id": release,
+        "target": {"kind": "simulator", "journal": "journal.jsonl"},
+        "metrics": {"kind": "synthetic", "path": "metrics.yaml"},
+        "time_scale": 0,
+    }
 
 
 @pytest.fixture
@@ -119,6 +145,11 @@ def world(api):
 
     person_token(api.workspace.root, "alice", name="spare")
     spare = next(t for t in list_tokens(api.application, person="alice") if t.name == "spare")
+    api.workspace.write("metrics.yaml", SYNTHETIC)
+    rollout = api.client.post(
+        "/api/v1/rollouts", json=rollout_body(release), headers=api.headers(S)
+    )
+    assert rollout.status_code == 201, rollout.text
     return {
         "rel": release,
         "ev": upload.json()["id"],
@@ -128,13 +159,16 @@ def world(api):
         # Unknown ids: the roles are checked before the review or proposal is looked up.
         "rev": "rev-unknown",
         "gov": "gov-unknown",
+        "ro": rollout.json()["id"],
     }
 
 
 def _request(api, world, method: str, path: str, role: Role | None, options: dict):
     kwargs = {}
     for key, value in options.items():
-        if value == "manifest":
+        if value == "rollout":
+            kwargs["json"] = rollout_body(world["rel"])
+        elif value == "manifest":
             kwargs["json"] = yaml.safe_load(MANIFEST)
         elif value == "junit":
             kwargs["files"] = {"file": ("junit.xml", JUNIT_PASS.encode())}
@@ -168,6 +202,7 @@ def test_route_table_covers_every_api_route(api):
             .replace("{rev}", "{review_id}")
             .replace("{gov}", "{proposal_id}")
             .replace("/identities/dana", "/identities/{alias}")
+            .replace("{ro}", "{rollout_id}")
             .replace("/controls/VUL-1", "/controls/{control_id}")
             .replace("/inclusion/0", "/inclusion/{index}"),
         )

@@ -8,7 +8,7 @@ in `releasegate.service`.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +21,9 @@ from releasegate.api.observability import Metrics, RequestContextMiddleware, req
 from releasegate.api.problems import PROBLEM_MEDIA_TYPE, from_error, problem
 from releasegate.errors import ReleasegateError
 from releasegate.service.app import Application
+
+if TYPE_CHECKING:
+    from releasegate.service.rollout_controller import BackgroundController
 
 API_PREFIX = "/api/v1"
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -53,13 +56,21 @@ def create_app(
     *,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     web: bool = True,
+    controller: BackgroundController | None = None,
 ) -> RequestContextMiddleware:
-    """Build the server: API, web pages (unless `web` is False), health, readiness, metrics."""
+    """Build the server: API, web pages (unless `web` is False), health, readiness, metrics.
+
+    `controller` is the rollout controller thread of `releasegate serve`, if any;
+    readiness reports its state.
+    """
     from releasegate.api.decision_cache import LatestDecisionCache
-    from releasegate.api.routes import governance, ledger, operations, releases
+    from releasegate.api.rollout_metrics import RolloutCollector
+    from releasegate.api.routes import governance, ledger, operations, releases, rollouts
+    from releasegate.service.rollout_views import rollout_counts
     from releasegate.service.status import ledger_size
 
     metrics = Metrics(ledger_size=lambda: ledger_size(application))
+    metrics.registry.register(RolloutCollector(lambda: rollout_counts(application)))
     api = FastAPI(
         title="releasegate",
         version="1",
@@ -75,7 +86,13 @@ def create_app(
         max_upload_bytes=max_upload_bytes,
         decision_cache=LatestDecisionCache(application.database),
     )
-    for router in (releases.router, governance.router, ledger.router, operations.router):
+    for router in (
+        releases.router,
+        governance.router,
+        ledger.router,
+        operations.router,
+        rollouts.router,
+    ):
         api.include_router(router, prefix=API_PREFIX, responses=_PROBLEM_RESPONSES)
 
     @api.exception_handler(ReleasegateError)
@@ -165,7 +182,14 @@ def create_app(
             size = ledger_size(application)
         except ReleasegateError as error:
             return JSONResponse({"status": "unavailable", "reason": error.message}, 503)
-        return JSONResponse({"status": "ready", "ledger_entries": size})
+        body: dict[str, Any] = {"status": "ready", "ledger_entries": size}
+        if controller is not None:
+            body["rollout_controller"] = controller.report()
+            if not controller.alive():
+                body["status"] = "unavailable"
+                body["reason"] = "the rollout controller thread is not running"
+                return JSONResponse(body, 503)
+        return JSONResponse(body)
 
     @api.get("/metrics", include_in_schema=False)
     def prometheus_metrics() -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -192,15 +193,25 @@ def rollout_start(
         bool, typer.Option(help="Mark as a rollback rehearsal (abort it in pre-production).")
     ] = False,
     wait: Annotated[
-        bool, typer.Option(help="Run the controller here and show live progress.")
+        bool,
+        typer.Option(
+            help="Show live progress until the rollout stops; in process this runs the "
+            "controller here, over HTTP the server's controller runs it."
+        ),
     ] = False,
-    by: ByOption = "pipeline",
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Identity that starts the rollout (default: pipeline; over HTTP the token's).",
+        ),
+    ] = None,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Plan a rollout from the risk tier and catalog, and start it."""
     from releasegate.cli.calendar import parse_time_option
     from releasegate.rollout.providers.interface import parse_provider_option
-    from releasegate.service.rollouts import RolloutConfig, start_rollout
+    from releasegate.service.rollouts import RolloutConfig
 
     main = _main()
     try:
@@ -226,9 +237,8 @@ def rollout_start(
             lease_seconds=lease_seconds,
             planned_start=parse_time_option(at, "--at"),
         )
-        application = main._application()
-        status = start_rollout(
-            application,
+        client = main._client()
+        status = client.start_rollout(
             release_id,
             config=config,
             started_by=by,
@@ -236,7 +246,7 @@ def rollout_start(
             rehearsal=rehearsal,
         )
         if wait:
-            status = _watch(application, status["id"], output)
+            status = _watch(client, status["id"], output)
     except ReleasegateError as error:
         main._fail(error, output)
     _report(status, output)
@@ -260,14 +270,14 @@ def _latest_values(status: dict[str, Any]) -> str:
     return "".join(lines)
 
 
-def _watch(application: Any, rollout_id: str, output: OutputFormat) -> dict[str, Any]:
+def _watch(client: Any, rollout_id: str, output: OutputFormat) -> dict[str, Any]:
+    """Follow the rollout until it stops: run the controller in process, or poll the server."""
     from rich.live import Live
 
-    from releasegate.service.rollouts import rollout_status, run_controller
-
+    application = _main()._in_process(client)
     if output is OutputFormat.JSON:
-        run_controller(application, rollout_id=rollout_id)
-        return rollout_status(application, rollout_id)
+        _follow(client, application, rollout_id, None)
+        return client.rollout_status(rollout_id)  # type: ignore[no-any-return]
     with Live(console=console, refresh_per_second=4, transient=True) as live:
 
         def show(status: dict[str, Any]) -> None:
@@ -289,8 +299,35 @@ def _watch(application: Any, rollout_id: str, output: OutputFormat) -> dict[str,
                 + _latest_values(status)
             )
 
+        _follow(client, application, rollout_id, show)
+    return client.rollout_status(rollout_id)  # type: ignore[no-any-return]
+
+
+# Seconds between status reads while following a rollout the server runs.
+POLL_SECONDS = 0.5
+
+
+def _follow(
+    client: Any, application: Any, rollout_id: str, show: Callable[[dict[str, Any]], None] | None
+) -> None:
+    import time
+
+    from releasegate.service.rollouts import ACTIVE
+
+    if application is not None:
+        from releasegate.service.rollouts import run_controller
+
         run_controller(application, rollout_id=rollout_id, progress=show)
-    return rollout_status(application, rollout_id)
+        return
+    # NOTE: a server started with --no-controller never advances the rollout, so this
+    # loop waits until someone runs a controller against the server's database or aborts it.
+    while True:
+        status = client.rollout_status(rollout_id)
+        if show is not None:
+            show(status)
+        if status["status"] not in ACTIVE:
+            return
+        time.sleep(POLL_SECONDS)
 
 
 @rollout_app.command("run")
@@ -303,10 +340,19 @@ def rollout_run(
     forever: Annotated[bool, typer.Option(help="Keep polling when no rollout is active.")] = False,
 ) -> None:
     """Run the rollout controller: claim steps under a lease until no rollout is active."""
+    from releasegate.client import URL_VARIABLE, remote_url
+    from releasegate.errors import ConfigurationError
     from releasegate.service.rollouts import run_controller
 
     main = _main()
     try:
+        if remote_url():
+            raise ConfigurationError(
+                f"'rollout run' is the controller loop and runs only in process, but "
+                f"{URL_VARIABLE} is set; 'releasegate serve' runs a controller of its own",
+                hint=f"unset {URL_VARIABLE} to run a controller on this machine against the "
+                "database, or let the server's controller run the rollout",
+            )
         count = run_controller(
             main._application(),
             owner=owner,
@@ -328,11 +374,9 @@ def rollout_status_command(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Show a rollout's steps, weights and indicator values."""
-    from releasegate.service.rollouts import list_rollouts, rollout_status
-
     main = _main()
     try:
-        application = main._application()
+        client = main._client()
         if rollout_id is None:
             if release is None:
                 raise InputError(
@@ -340,7 +384,7 @@ def rollout_status_command(
                     source="rollout status",
                     hint="for example: releasegate rollout status --release rel-...",
                 )
-            ids = list_rollouts(application, release)
+            ids = [r["id"] for r in client.find_rollouts(release_id=release, state=None)]
             if not ids:
                 from releasegate.errors import NotFoundError
 
@@ -349,7 +393,7 @@ def rollout_status_command(
                     hint="start one with 'releasegate rollout start'",
                 )
             rollout_id = ids[-1]
-        status = rollout_status(application, rollout_id)
+        status = client.rollout_status(rollout_id)
     except ReleasegateError as error:
         main._fail(error, output)
     _report(status, output)
@@ -359,22 +403,40 @@ def rollout_status_command(
 def _operator(
     action: str, rollout_id: str, by: str, reason: str | None, output: OutputFormat
 ) -> None:
-    from releasegate.service import rollouts
-
     main = _main()
     try:
-        application = main._application()
-        if action == "pause":
-            status = rollouts.pause_rollout(application, rollout_id, by=by, reason=reason)
-        elif action == "resume":
-            status = rollouts.resume_rollout(application, rollout_id, by=by)
-        elif action == "promote":
-            status = rollouts.promote_rollout(application, rollout_id, by=by)
-        else:
-            status = rollouts.abort_rollout(application, rollout_id, by=by, reason=reason)
+        status = main._client().operate_rollout(action, rollout_id, by=by, reason=reason)
     except ReleasegateError as error:
         main._fail(error, output)
     _report(status, output)
+
+
+@rollout_app.command("list")
+def rollout_list(
+    release: Annotated[str | None, typer.Option(help="Only rollouts of this release.")] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            help="Only rollouts in this state: running, paused, rolling_back, succeeded, "
+            "rolled_back or failed."
+        ),
+    ] = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """List rollouts, oldest first."""
+    main = _main()
+    try:
+        rollouts = main._client().find_rollouts(release_id=release, state=state)
+    except ReleasegateError as error:
+        main._fail(error, output)
+    if output is OutputFormat.JSON:
+        emit_json(rollouts)
+        return
+    rows = [
+        [r["id"], r["release_id"], r["service"], styled(r["status"]), r["updated_at"]]
+        for r in rollouts
+    ]
+    console.print(table(None, ["rollout", "release", "service", "status", "updated"], rows))
 
 
 @rollout_app.command("pause")

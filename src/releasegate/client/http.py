@@ -31,6 +31,7 @@ from releasegate.model import (
 if TYPE_CHECKING:
     from releasegate.evidence.interface import VerificationContext
     from releasegate.service.exception_register import RegisterEntry
+    from releasegate.service.rollouts import RolloutConfig
 
 M = TypeVar("M", bound=BaseModel)
 PREFIX = "/api/v1"
@@ -272,3 +273,49 @@ class HttpClient(HttpOperations):
             soon = current == "active" and exception.expires_at - now <= expiring_within
             entries.append(RegisterEntry(exception, current, soon))
         return entries
+
+    def start_rollout(
+        self,
+        release_id: str,
+        *,
+        config: RolloutConfig,
+        started_by: str | None,
+        start_environment: str | None,
+        rehearsal: bool,
+    ) -> dict[str, Any]:
+        """Start on the server, whose controller runs the rollout with the server's access.
+
+        Paths in the configuration were resolved here; the server accepts
+        them only inside its working folder.
+        """
+        self.check_identity(started_by)
+        body: dict[str, Any] = {
+            "release_id": release_id,
+            "target": config.target,
+            "metrics": config.metrics,
+            "start_environment": start_environment,
+            "time_scale": config.time_scale,
+            "lease_seconds": config.lease_seconds,
+            "rehearsal": rehearsal,
+        }
+        if config.planned_start is not None:
+            body["planned_start"] = config.planned_start.isoformat()
+        result: dict[str, Any] = self._call("POST", "/rollouts", json=body)
+        return result
+
+    def rollout_status(self, rollout_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", f"/rollouts/{rollout_id}")
+        return result
+
+    def find_rollouts(self, *, release_id: str | None, state: str | None) -> list[dict[str, Any]]:
+        params = {k: v for k, v in (("release_id", release_id), ("state", state)) if v}
+        result: list[dict[str, Any]] = self._call("GET", "/rollouts", params=params)
+        return result
+
+    def operate_rollout(
+        self, action: str, rollout_id: str, *, by: str, reason: str | None
+    ) -> dict[str, Any]:
+        self.check_identity(by)
+        body = {"reason": reason} if action in ("pause", "abort") and reason else None
+        result: dict[str, Any] = self._call("POST", f"/rollouts/{rollout_id}/{action}", json=body)
+        return result

@@ -20,6 +20,7 @@ from releasegate.model import (
 if TYPE_CHECKING:
     from releasegate.evidence.interface import VerificationContext
     from releasegate.service.exception_register import RegisterEntry
+    from releasegate.service.rollouts import RolloutConfig
 
 
 class Client(OperationsClient, Protocol):
@@ -104,3 +105,25 @@ class Client(OperationsClient, Protocol):
     def exception_register(
         self, *, service: str | None, state: str | None, expiring_within: timedelta
     ) -> list[RegisterEntry]: ...
+
+    def start_rollout(
+        self,
+        release_id: str,
+        *,
+        config: RolloutConfig,
+        started_by: str | None,
+        start_environment: str | None,
+        rehearsal: bool,
+    ) -> dict[str, Any]: ...
+
+    def rollout_status(self, rollout_id: str) -> dict[str, Any]: ...
+
+    def find_rollouts(
+        self, *, release_id: str | None, state: str | None
+    ) -> list[dict[str, Any]]: ...
+
+    def operate_rollout(
+        self, action: str, rollout_id: str, *, by: str, reason: str | None
+    ) -> dict[str, Any]:
+        """Pause, resume, promote or abort a rollout as `by`."""
+        ...

@@ -21,6 +21,7 @@ from releasegate.service.app import Application
 if TYPE_CHECKING:
     from releasegate.evidence.interface import VerificationContext
     from releasegate.service.exception_register import RegisterEntry
+    from releasegate.service.rollouts import RolloutConfig
 
 
 class LocalClient(LocalOperations):
@@ -191,3 +192,46 @@ class LocalClient(LocalOperations):
         return exception_register(
             self.application, service=service, state=state, expiring_within=expiring_within
         )
+
+    def start_rollout(
+        self,
+        release_id: str,
+        *,
+        config: RolloutConfig,
+        started_by: str | None,
+        start_environment: str | None,
+        rehearsal: bool,
+    ) -> dict[str, Any]:
+        from releasegate.service.rollouts import start_rollout
+
+        return start_rollout(
+            self.application,
+            release_id,
+            config=config,
+            started_by=started_by or "pipeline",
+            start_environment=start_environment,
+            rehearsal=rehearsal,
+        )
+
+    def rollout_status(self, rollout_id: str) -> dict[str, Any]:
+        from releasegate.service.rollouts import rollout_status
+
+        return rollout_status(self.application, rollout_id)
+
+    def find_rollouts(self, *, release_id: str | None, state: str | None) -> list[dict[str, Any]]:
+        from releasegate.service.rollout_views import find_rollouts
+
+        return find_rollouts(self.application, release_id=release_id, state=state)
+
+    def operate_rollout(
+        self, action: str, rollout_id: str, *, by: str, reason: str | None
+    ) -> dict[str, Any]:
+        from releasegate.service import rollouts
+
+        if action == "pause":
+            return rollouts.pause_rollout(self.application, rollout_id, by=by, reason=reason)
+        if action == "resume":
+            return rollouts.resume_rollout(self.application, rollout_id, by=by)
+        if action == "promote":
+            return rollouts.promote_rollout(self.application, rollout_id, by=by)
+        return rollouts.abort_rollout(self.application, rollout_id, by=by, reason=reason)

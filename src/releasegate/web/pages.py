@@ -214,6 +214,7 @@ def mount_web(api: FastAPI) -> None:
             if posture.failing_controls
             else None,
             ledger_entries=ledger_size(app),
+            overdue_reviews=_overdue_reviews(app),
         )
 
     # Releases ----------------------------------------------------------------------
@@ -310,6 +311,7 @@ def mount_web(api: FastAPI) -> None:
 
         async def stream() -> AsyncIterator[str]:
             last = None
+            shown_fingerprint = request.query_params.get("rollout", "")
             for _ in range(600):  # at most ten minutes per connection; the browser reconnects
                 if await request.is_disconnected():
                     return
@@ -318,6 +320,16 @@ def mount_web(api: FastAPI) -> None:
                 if state != last:
                     yield f"event: status\ndata: {json.dumps(state)}\n\n"
                     last = state
+                part = await run_in_threadpool(_rollout_part, app, release_id)
+                view = part["rollout_view"]
+                if view is not None and view["fingerprint"] != shown_fingerprint:
+                    shown_fingerprint = view["fingerprint"]
+                    data = {
+                        "fingerprint": shown_fingerprint,
+                        "progress": view["progress"],
+                        "html": str(part["rollout_html"]),
+                    }
+                    yield f"event: rollout\ndata: {json.dumps(data)}\n\n"
                 await asyncio.sleep(1)
 
         return StreamingResponse(stream(), media_type="text/event-stream")
@@ -538,7 +550,32 @@ def _release_view(request: Request, release_id: str, principal: Principal) -> di
         "conflict": sod_conflict(app, release, principal.identity),
         "groups": app.catalog.groups_of(principal.identity),
         "done": request.query_params.get("done"),
+        **_rollout_part(app, release.id),
     }
+
+
+def _overdue_reviews(app: Any) -> list[dict[str, Any]]:
+    """Overdue post-release reviews, with the group that owns the service as their owner."""
+    from releasegate.service.emergency import list_reviews
+
+    rows = []
+    for review in list_reviews(app, state="overdue"):
+        service = app.catalog.service(review.service)
+        rows.append(
+            {
+                "review": review,
+                "owner": service.owners.engineering if service is not None else "unknown",
+                "due": review.due_at.strftime("%Y-%m-%d %H:%M UTC"),
+            }
+        )
+    return rows
+
+
+def _rollout_part(app: Any, release_id: str) -> dict[str, Any]:
+    from releasegate.web.rollout_view import render_fragment, rollout_view
+
+    view = rollout_view(app, release_id)
+    return {"rollout_view": view, "rollout_html": render_fragment(templates, view)}
 
 
 def _freezes(app: Any, start: datetime, end: datetime) -> list[dict[str, Any]]:
