@@ -11,11 +11,11 @@ import re
 
 import httpx
 import pytest
-from http_support import Server, make_workspace
+from http_support import Server, make_workspace, person_token
 from support import JUNIT_PASS, SARIF_CLEAN, approve_all, attach, create
 from typer.testing import CliRunner
 
-from releasegate.api.auth import Role, add_token
+from releasegate.api.auth import Role
 from releasegate.cli.main import app
 
 HEALTHY = """
@@ -34,9 +34,8 @@ indicators:
 
 def _world(tmp_path, *options: str):
     workspace = make_workspace(tmp_path)
-    tokens_file = tmp_path / ".releasegate" / "api-tokens.yaml"
     tokens = {
-        who: add_token(tokens_file, identity=who, roles=frozenset({role}), name=who)
+        who: person_token(tmp_path, who, role, name=who)
         for who, role in {
             "alice": Role.SUBMITTER,
             "erin": Role.RELEASE_MANAGER,

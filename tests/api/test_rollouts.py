@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from support import JUNIT_PASS, SARIF_CLEAN, approve_all, attach, create
 
 from releasegate.api.app import create_app
-from releasegate.api.auth import HashedTokenVerifier, Role
+from releasegate.api.auth import Role
+from releasegate.api.identity_auth import IdentityTokenVerifier
 from releasegate.service.rollout_controller import BackgroundController
 
 HEALTHY = """
@@ -228,7 +229,7 @@ def test_readiness_reports_the_controller(api):
     controller = BackgroundController(api.application, owner="ready-host:7", poll_seconds=0.05)
     server = create_app(
         api.application,
-        HashedTokenVerifier(api.workspace.root / ".releasegate" / "api-tokens.yaml"),
+        IdentityTokenVerifier(api.application),
         controller=controller,
     )
     controller.start()

@@ -12,10 +12,10 @@ from __future__ import annotations
 import httpx
 import pytest
 from browser.test_pages import ARTIFACTS, CHROMIUM, _log_in, browser  # noqa: F401 - fixture
-from http_support import Server, make_workspace
+from http_support import Server, make_workspace, person_token
 from support import JUNIT_PASS, SARIF_CLEAN, approve_all, attach, create
 
-from releasegate.api.auth import Role, add_token
+from releasegate.api.auth import Role
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,9 +44,8 @@ def rollout_world(tmp_path):
     home = tmp_path / "work"
     home.mkdir()
     workspace = make_workspace(home)
-    tokens_file = home / ".releasegate" / "api-tokens.yaml"
     tokens = {
-        who: add_token(tokens_file, identity=who, roles=frozenset({role}), name=who)
+        who: person_token(home, who, role, name=who)
         for who, role in (("alice", Role.SUBMITTER), ("hugo", Role.VIEWER))
     }
     release = create(workspace)
