@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -337,6 +340,26 @@ def approve_all(ws: Workspace, release: str) -> None:
     for who in ("bob", "dana", "erin"):
         result = ws.run("approve", release, "--as", who)
         assert result.exit_code == 0, result.output
+
+
+def start_controller(ws: Workspace, owner: str, *, stderr: Any = subprocess.DEVNULL):
+    """Start `releasegate rollout run --owner OWNER` on the folder as a child process."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from releasegate.cli.main import run; run()",
+            "--home",
+            str(ws.root),
+            "rollout",
+            "run",
+            "--owner",
+            owner,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        env={**os.environ, "RELEASEGATE_HOME": str(ws.root)},
+    )
 
 
 def control(decision: dict, control_id: str) -> dict:

@@ -13,8 +13,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -26,6 +24,7 @@ from support import (
     approve_all,
     attach,
     create,
+    start_controller,
 )
 
 MIN_KILLS = 50
@@ -67,25 +66,6 @@ def _start(ws: Workspace, number: int) -> str:
     return status["id"]
 
 
-def _controller(ws: Workspace, name: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from releasegate.cli.main import run; run()",
-            "--home",
-            str(ws.root),
-            "rollout",
-            "run",
-            "--owner",
-            name,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "RELEASEGATE_HOME": str(ws.root)},
-    )
-
-
 def _statuses(ws: Workspace, rollouts: list[str]) -> dict[str, str]:
     return {r: ws.json("rollout", "status", r)[1]["status"] for r in rollouts}
 
@@ -109,14 +89,14 @@ def test_killed_controllers_repeat_no_step(ws):
         if kills < MIN_KILLS and all(s == "succeeded" for s in statuses.values()):
             rollouts.append(_start(ws, len(rollouts)))
         if kills >= MIN_KILLS:
-            controller = _controller(ws, "final")
+            controller = start_controller(ws, "final")
             assert controller.wait(timeout=240) == 0, f"seed {seed}"
             continue
         count = 2 if rng.random() < 0.3 else 1
         controllers = []
         for _ in range(count):
             names += 1
-            controllers.append(_controller(ws, f"c{names}"))
+            controllers.append(start_controller(ws, f"c{names}"))
         time.sleep(rng.uniform(0.3, 4.0))
         for controller in controllers:
             controller.send_signal(signal.SIGKILL)

@@ -3,9 +3,9 @@
 Both controllers run `releasegate rollout run` as child processes on one
 real PostgreSQL database and compete for step leases. The simulator target
 journals every deploy. One rollout has slow deploys, longer than its lease,
-so the leases on them must be renewed while they run, or the other
+so their leases must be renewed while they run, or the other
 controller would claim them again and deploy twice. When two slow deploys
-are done, the controller that holds the third is killed with SIGKILL. The
+are done, the controller running the third is killed with SIGKILL. The
 other must take that step over within two lease periods and then finish
 every rollout alone.
 
@@ -19,10 +19,7 @@ deploy and a health step per region and canary weight.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -31,7 +28,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
-from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN, Workspace, integrity_files
+from support import (
+    COMMIT,
+    JUNIT_PASS,
+    MANIFEST,
+    SARIF_CLEAN,
+    Workspace,
+    integrity_files,
+    start_controller,
+)
 
 from releasegate.evidence.interface import VerificationContext, load_public_key
 from releasegate.model import ApprovalDecision
@@ -117,25 +122,6 @@ def _releases(ws: Workspace) -> list[str]:
         app.close()
 
 
-def _controller(ws: Workspace, name: str, log) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from releasegate.cli.main import run; run()",
-            "--home",
-            str(ws.root),
-            "rollout",
-            "run",
-            "--owner",
-            name,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        env={**os.environ, "RELEASEGATE_HOME": str(ws.root)},
-    )
-
-
 def _ledger(engine, entry_type: str) -> list[dict]:
     with engine.connect() as connection:
         rows = connection.execute(
@@ -165,12 +151,12 @@ def test_two_controllers_one_killed_finish_fifty_rollouts_once(ws, database_url)
         total_steps = connection.execute(select(RolloutStepRow.id)).scalars().all()
     assert len(total_steps) == ROLLOUTS * (2 + 2 * DEPLOYS_PER_ROLLOUT)
 
-    # 1. Both controllers run; once two slow deploys are done, the one holding the
+    # 1. Both controllers run; once two slow deploys are done, the one running the
     #    third is killed.
     names = ("first", "second")
     logs = {name: (ws.root / f"{name}.log").open("wb") for name in names}
-    controllers = {name: _controller(ws, name, logs[name]) for name in names}
-    held: str | None = None
+    controllers = {name: start_controller(ws, name, stderr=logs[name]) for name in names}
+    killed_step: str | None = None
     started = time.monotonic()
     try:
         while time.monotonic() - started < 240:
@@ -188,13 +174,13 @@ def test_two_controllers_one_killed_finish_fifty_rollouts_once(ws, database_url)
             slow_deploys = Counter(
                 s.status for s in steps if s.rollout_id == slow and s.kind == "deploy"
             )
-            holding = [
+            running = [
                 s
                 for s in steps
                 if s.rollout_id == slow and s.kind == "deploy" and s.status == "running"
             ]
-            if slow_deploys["succeeded"] >= 2 and holding:
-                held, victim = holding[0].id, holding[0].lease_owner
+            if slow_deploys["succeeded"] >= 2 and running:
+                killed_step, victim = running[0].id, running[0].lease_owner
                 controllers[victim].send_signal(signal.SIGKILL)
                 killed_at = datetime.now(UTC)
                 killed_after = time.monotonic() - started
@@ -206,8 +192,8 @@ def test_two_controllers_one_killed_finish_fifty_rollouts_once(ws, database_url)
                     + _tail(ws.root / f"{name}.log")
                 )
             time.sleep(0.05)
-        assert held is not None, (
-            f"no controller held the third slow deploy; "
+        assert killed_step is not None, (
+            f"no controller ran the third slow deploy; "
             f"rollouts {_states(engine)}"
         )
         survivor = next(name for name in names if name != victim)
@@ -225,9 +211,9 @@ def test_two_controllers_one_killed_finish_fifty_rollouts_once(ws, database_url)
     # The kill came mid-way: most steps were still to run.
     assert 0 < done_at_kill < len(total_steps) / 2, done_at_kill
 
-    # 2. The survivor took the held step over within two lease periods.
+    # 2. The survivor took the killed step over within two lease periods.
     reclaimed = _ledger(engine, "rollout.step.reclaimed")
-    takeover = [e for e in reclaimed if e["data"]["step_id"] == held]
+    takeover = [e for e in reclaimed if e["data"]["step_id"] == killed_step]
     assert len(takeover) == 1
     assert takeover[0]["data"]["owner"] == survivor
     taken_at = datetime.strptime(takeover[0]["recorded_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
@@ -237,7 +223,7 @@ def test_two_controllers_one_killed_finish_fifty_rollouts_once(ws, database_url)
     assert 0 < takeover_seconds <= 2 * LEASE_SECONDS, takeover_seconds
     # Renewal kept every slow deploy with its live controller: only the killed step was
     # claimed again.
-    assert [e["data"]["step_id"] for e in reclaimed] == [held]
+    assert [e["data"]["step_id"] for e in reclaimed] == [killed_step]
 
     # 3. Every step finished exactly once, and every deploy ran exactly once.
     finished = Counter(e["data"]["step_id"] for e in _ledger(engine, "rollout.step.finished"))

@@ -70,28 +70,28 @@ def _info(row: ApiTokenRow) -> TokenInfo:
     )
 
 
-def _token_roles(person_roles: tuple[str, ...], wanted: tuple[str, ...]) -> tuple[str, ...]:
-    """Check that the person holds every API role the token is limited to."""
+def _token_roles(person_roles: tuple[str, ...], requested: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the requested API roles of a token, each of which the person must have."""
     from releasegate.api.auth import Role
     from releasegate.api.identity_auth import api_roles
 
     names = [r.value for r in Role]
-    unknown = [r for r in wanted if r not in names]
+    unknown = [r for r in requested if r not in names]
     if unknown:
         raise InputError(
             f"unknown API role(s) {', '.join(unknown)}",
             source="--role",
             hint=f"use roles from: {', '.join(names)}",
         )
-    held = {r.value for r in api_roles("personal-token", person_roles)}
-    missing = [r for r in wanted if r not in held]
+    granted = {r.value for r in api_roles("personal-token", person_roles)}
+    missing = [r for r in requested if r not in granted]
     if missing:
         raise InputError(
             f"the person does not hold the API role(s) {', '.join(missing)}",
             source="--role",
-            hint=f"limit the token to roles the person holds: {', '.join(sorted(held))}",
+            hint=f"limit the token to roles the person holds: {', '.join(sorted(granted))}",
         )
-    return tuple(dict.fromkeys(wanted))
+    return tuple(dict.fromkeys(requested))
 
 
 def create_token(

@@ -69,7 +69,7 @@ def verify_ledger(
     key_files: tuple[Path, ...] = (),
     progress: Any = None,
 ) -> dict[str, Any]:
-    """Verify every entry, tile and root; the document's `ok` says whether all held."""
+    """Verify every entry, tile and root; `ok` is true when all of them verify."""
     from releasegate.service.ledger import verify
 
     arguments: dict[str, Any] = {

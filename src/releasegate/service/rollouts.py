@@ -308,8 +308,8 @@ def claim_next(app: Application, owner: str, *, rollout_id: str | None = None) -
 def _candidates(session: Session, now: datetime, rollout_id: str | None) -> list[str]:
     """Return the active rollouts whose next step looks claimable, oldest first.
 
-    One query for all rollouts, so a claim costs the same with five or five
-    hundred rollouts in flight. The answer is read without locks; the caller
+    One query for all rollouts, so a claim runs as many queries with five as
+    with five hundred rollouts in flight. The query reads without locks, so the caller
     checks each candidate again under its row lock.
     """
     first = (

@@ -165,7 +165,7 @@ def test_layers_risk_and_number_loosening_rejected(policies, document, message):
         load_policy_set(policies, "payments-api")
 
 
-def test_unchanged_files_reuse_the_parsed_policy_set_and_an_edit_takes_effect(policies):
+def test_policy_cache_reused_until_edit(policies):
     first = load_policy_set(policies, "payments-api")
     again = load_policy_set(policies, "payments-api")
     assert again.modules is first.modules
