@@ -44,6 +44,18 @@ authors: [alice]
 requester: alice
 """
 
+# A disaster recovery test that meets the RTO and RPO of payments-api (RES-2).
+DR_TEST = {
+    "apiVersion": "releasegate/v1",
+    "kind": "DisasterRecoveryTest",
+    "service": "payments-api",
+    "date": "2026-11-20T09:00:00Z",
+    "scenario": "fail over eu-west-1 to eu-central-1",
+    "succeeded": True,
+    "recovery_time_minutes": 22,
+    "data_loss_minutes": 0,
+}
+
 JUNIT_PASS = """<?xml version="1.0"?>
 <testsuite name="payments" tests="2">
   <testcase classname="t" name="a"/><testcase classname="t" name="b"/>

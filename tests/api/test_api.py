@@ -8,7 +8,7 @@ import logging
 
 import yaml
 from http_support import person_token
-from support import COMMIT, DIGEST, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
+from support import COMMIT, DIGEST, DR_TEST, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
 
 from releasegate.api.auth import Role
 from releasegate.api.observability import JsonFormatter, RequestContextFilter
@@ -348,3 +348,127 @@ def test_api_exception_scoped_to_a_digest(api):
     )
     assert created.status_code == 201, created.text
     assert created.json()["scope"]["artifact_digest"] == DIGEST
+
+
+def _history(api, release: str) -> list[dict]:
+    response = api.client.get(
+        f"/api/v1/releases/{release}/approvals/history", headers=api.headers(Role.VIEWER)
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_api_revision_lapses_approvals(api):
+    release = api.create_release()
+    approval = api.client.post(
+        f"/api/v1/releases/{release}/approvals", json={}, headers=api.headers(A)
+    )
+    assert approval.status_code == 201, approval.text
+    assert [(h["approver"], h["state"]) for h in _history(api, release)] == [("dana", "current")]
+
+    revision = yaml.safe_load(MANIFEST) | {"source_commit": "c" * 40}
+    updated = api.client.put(
+        f"/api/v1/releases/{release}/manifest", json=revision, headers=api.headers(S)
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["manifest"]["source_commit"] == "c" * 40
+    assert updated.json()["status"] == "created"
+
+    (history,) = _history(api, release)
+    assert history["state"] == "lapsed"
+    assert history["person"] == "dana"
+    assert any(
+        reason.startswith(f"it was given for source commit {COMMIT}")
+        for reason in history["lapsed_because"]
+    ), history["lapsed_because"]
+    chain = api.client.get(
+        f"/api/v1/releases/{release}/ledger", headers=api.headers(Role.AUDITOR)
+    ).json()
+    assert chain[-1]["type"] == "release.updated"
+    assert chain[-1]["data"]["source_commit"] == "c" * 40
+
+
+def test_api_revision_of_other_service_rejected(api):
+    release = api.create_release()
+    before = api.workspace.ledger_size()
+    other = yaml.safe_load(MANIFEST) | {"service": "ledger-core"}
+    response = api.client.put(
+        f"/api/v1/releases/{release}/manifest", json=other, headers=api.headers(S)
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        f"request body: service: release {release} belongs to payments-api, not ledger-core"
+    )
+    assert response.json()["field"] == "service"
+    assert api.workspace.ledger_size() == before
+    stored = api.client.get(f"/api/v1/releases/{release}", headers=api.headers(Role.VIEWER))
+    assert stored.json()["manifest"]["service"] == "payments-api"
+
+
+def test_api_attestation_uses_token_identity(api):
+    release = api.create_release()
+    response = api.client.post(
+        f"/api/v1/releases/{release}/attestations",
+        json={"kind": "deployment", "name": "deploy-production", "environment": "production"},
+        headers=api.headers(Role.RELEASE_MANAGER),
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["identity"] == "erin"
+    assert response.json()["environment"] == "production"
+    chain = api.client.get(
+        f"/api/v1/releases/{release}/ledger", headers=api.headers(Role.AUDITOR)
+    ).json()
+    assert chain[-1]["type"] == "deployment.recorded"
+    assert chain[-1]["data"]["identity"] == "erin"
+
+    named = api.client.post(
+        f"/api/v1/releases/{release}/attestations",
+        json={"kind": "compensating_control", "name": "enhanced_monitoring", "identity": "dana"},
+        headers=api.headers(S),
+    )
+    assert named.status_code == 422
+    assert named.json()["field"] == "identity"
+
+
+def test_api_attestation_environment_rules(api):
+    release = api.create_release()
+    before = api.workspace.ledger_size()
+    cases = [
+        ({"kind": "deployment", "name": "deploy"}, "a deployment names the environment"),
+        (
+            {"kind": "compensating_control", "name": "waf", "environment": "staging"},
+            "a compensating control applies to the release, not to one environment",
+        ),
+    ]
+    for body, message in cases:
+        response = api.client.post(
+            f"/api/v1/releases/{release}/attestations", json=body, headers=api.headers(S)
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"].startswith(f"request body: environment: {message}")
+        assert response.json()["field"] == "environment"
+    assert api.workspace.ledger_size() == before
+
+
+def test_api_dr_test_feeds_res_2(api):
+    release = api.create_release()
+    attach_integrity(api.workspace, release)
+
+    def res_2() -> str:
+        decision = _gate(api, release)
+        return str(next(r for r in decision["results"] if r["control_id"] == "RES-2")["outcome"])
+
+    assert res_2() != "pass"
+    document = DR_TEST
+    unknown = api.client.post(
+        "/api/v1/dr-tests", json=document | {"service": "nowhere"}, headers=api.headers(S)
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"] == (
+        "request body: service: service 'nowhere' is not in the catalog"
+    )
+    recorded = api.client.post("/api/v1/dr-tests", json=document, headers=api.headers(S))
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json()["recovery_time_minutes"] == 22
+    assert recorded.json()["performed_at"] == "2026-11-20T09:00:00.000000Z"
+    assert res_2() == "pass"

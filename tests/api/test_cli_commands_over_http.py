@@ -12,7 +12,7 @@ import re
 
 import pytest
 from http_support import Server, make_workspace, person_token
-from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
+from support import COMMIT, DR_TEST, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
 from typer.testing import CliRunner
 
 from releasegate.api.auth import Role
@@ -365,9 +365,7 @@ def test_http_client_exception_register(served):
     dana.decide_exception(soon.id, approver="dana", approve=True)
     dana.decide_exception(later.id, approver="dana", approve=True)
 
-    register = alice.exception_register(
-        service=None, state=None, expiring_within=timedelta(days=1)
-    )
+    register = alice.exception_register(service=None, state=None, expiring_within=timedelta(days=1))
     states = {e.exception.id: (e.state, e.expiring_soon) for e in register}
     assert states[soon.id] == ("active", True)
     assert states[later.id] == ("active", False)
@@ -378,9 +376,93 @@ def test_http_client_exception_register(served):
         service="payments-api", state="requested", expiring_within=timedelta(days=1)
     )
     assert [e.exception.id for e in requested] == [waiting.id]
-    assert alice.exception_register(
-        service="ledger-api", state=None, expiring_within=timedelta(days=1)
-    ) == []
+    assert (
+        alice.exception_register(
+            service="ledger-api", state=None, expiring_within=timedelta(days=1)
+        )
+        == []
+    )
 
     # The register prints the same as in process.
     _same(_local(workspace), _remote(server, tokens["alice"]), "exception", "list", "-o", "json")
+
+
+def _any_ids(text: str) -> str:
+    return _without_ids(re.sub(r"\b([a-z]{2,4})-[0-9a-hjkmnp-tv-z]{26}\b", r"\1-ID", text))
+
+
+def _approved_release(workspace) -> str:
+    created = workspace.json("release", "create", str(workspace.write("r.yaml", MANIFEST)))[1]
+    assert workspace.run("approve", created["id"], "--as", "dana").exit_code == 0
+    return str(created["id"])
+
+
+def test_release_records_same_over_http(served):
+    """New revisions, approval history and attestations: one use case, either transport."""
+    workspace, server, tokens, _release = served
+    local, remote = _local(workspace), _remote(server, tokens["alice"])
+    local_id, remote_id = _approved_release(workspace), _approved_release(workspace)
+    revision = workspace.write("revision.yaml", MANIFEST.replace(COMMIT, "c" * 40))
+
+    def both(*args: str, acting: bool = True) -> tuple[str, str]:
+        # In process --as names the identity. Over HTTP the token's identity (alice) acts.
+        in_process = local(
+            *[local_id if a == "REL" else a for a in args], *(["--as", "alice"] * acting)
+        )
+        over_http = remote(*[remote_id if a == "REL" else a for a in args])
+        assert in_process.exit_code == over_http.exit_code, (args, over_http.output)
+        assert _any_ids(over_http.output) == _any_ids(in_process.output), args
+        return in_process.output, over_http.stdout
+
+    _, updated = both("release", "update", "REL", str(revision), "--output", "json")
+    assert json.loads(updated)["source_commit"] == "c" * 40
+    _, history = both("release", "approvals", "REL", "--output", "json", acting=False)
+    (approval,) = json.loads(history)
+    assert (approval["approver"], approval["state"]) == ("dana", "lapsed")
+    # The table wraps the ids, which differ, so only the JSON above is compared field by field.
+    listing = remote("release", "approvals", remote_id)
+    assert listing.exit_code == 0
+    assert "lapsed" in listing.stdout
+    _, deployment = both(
+        "evidence", "deployment", "REL", "--env", "staging", "--detail", "run 7", "-o", "json"
+    )
+    assert json.loads(deployment)["identity"] == "alice"
+    assert json.loads(deployment)["name"] == "deploy-staging"
+    _, control = both("evidence", "control", "REL", "enhanced_monitoring")
+    assert "compensating control recorded for" in " ".join(control.split())
+    chain = workspace.json("ledger", "show", remote_id)[1]
+    assert [e["type"] for e in chain][-3:] == [
+        "release.updated",
+        "deployment.recorded",
+        "compensating-control.recorded",
+    ]
+
+    # A mistake in the manifest names the file, as in process.
+    other = workspace.write("other.yaml", MANIFEST.replace("payments-api", "ledger-core", 1))
+    message, _ = both("release", "update", "REL", str(other))
+    assert f"{other}: service: release" in " ".join(message.split())
+
+
+def test_dr_test_same_over_http(served):
+    workspace, server, tokens, _release = served
+    local, remote = _local(workspace), _remote(server, tokens["alice"])
+    for name, document in (
+        ("dr.json", DR_TEST),
+        ("dr-unknown.json", DR_TEST | {"service": "nowhere"}),
+        ("dr-short.json", {k: v for k, v in DR_TEST.items() if k != "date"}),
+    ):
+        path = str(workspace.write(name, json.dumps(document)))
+        in_process = local("rollout", "dr-test", path, "--output", "json")
+        over_http = remote("rollout", "dr-test", path, "--output", "json")
+        assert in_process.exit_code == over_http.exit_code, (name, over_http.output)
+        assert _any_ids(over_http.stdout) == _any_ids(in_process.stdout), name
+        assert _any_ids(over_http.output) == _any_ids(in_process.output), name
+    unknown = remote("rollout", "dr-test", str(workspace.root / "dr-unknown.json"))
+    assert unknown.exit_code == 2
+    assert "dr-unknown.json: service: service 'nowhere' is not in the catalog" in " ".join(
+        unknown.output.split()
+    )
+    accepted = remote("rollout", "dr-test", str(workspace.root / "dr.json"), "-o", "json")
+    accepted = json.loads(accepted.stdout)
+    assert accepted["recovery_time_minutes"] == 22
+    assert accepted["id"].startswith("drt-")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from http_support import person_token
-from support import COMMIT, JUNIT_PASS, MANIFEST
+from support import COMMIT, DR_TEST, JUNIT_PASS, MANIFEST
 
 from releasegate.api.auth import Role
 
@@ -28,10 +28,18 @@ ROUTES = [
     ("GET", "/api/v1/releases", EVERYONE, {}),
     ("POST", "/api/v1/releases", {S, RM}, {"json": "manifest"}),
     ("GET", "/api/v1/releases/{rel}", EVERYONE, {}),
+    ("PUT", "/api/v1/releases/{rel}/manifest", {S, RM}, {"json": "manifest"}),
+    (
+        "POST",
+        "/api/v1/releases/{rel}/attestations",
+        {S, RM},
+        {"json": {"kind": "deployment", "name": "deploy-staging", "environment": "staging"}},
+    ),
     ("GET", "/api/v1/releases/{rel}/evidence", EVERYONE, {}),
     ("POST", "/api/v1/releases/{rel}/evidence", {S, RM}, {"files": "junit"}),
     ("GET", "/api/v1/releases/{rel}/evidence/{ev}/content", EVERYONE, {}),
     ("GET", "/api/v1/releases/{rel}/approvals", EVERYONE, {}),
+    ("GET", "/api/v1/releases/{rel}/approvals/history", EVERYONE, {}),
     ("POST", "/api/v1/releases/{rel}/approvals", {A, RM}, {"json": {"decision": "approve"}}),
     ("GET", "/api/v1/releases/{rel}/decisions", EVERYONE, {}),
     ("GET", "/api/v1/releases/{rel}/decisions/latest", EVERYONE, {}),
@@ -76,6 +84,7 @@ ROUTES = [
     ("GET", "/api/v1/tokens", {AD}, {}),
     ("POST", "/api/v1/tokens", {AD}, {"json": {"name": "ops", "expires_in_minutes": 60}}),
     ("POST", "/api/v1/tokens/{tok}/revoke", {AD}, {}),
+    ("POST", "/api/v1/dr-tests", {S, RM}, {"json": "dr-test"}),
     ("GET", "/api/v1/reviews", EVERYONE, {}),
     ("POST", "/api/v1/reviews/{rev}/complete", {A, RM}, {"json": {"findings": "no issue"}}),
     ("GET", "/api/v1/governance/proposals", EVERYONE, {}),
@@ -168,6 +177,8 @@ def _request(api, world, method: str, path: str, role: Role | None, options: dic
     for key, value in options.items():
         if value == "rollout":
             kwargs["json"] = rollout_body(world["rel"])
+        elif value == "dr-test":
+            kwargs["json"] = DR_TEST
         elif value == "manifest":
             kwargs["json"] = yaml.safe_load(MANIFEST)
         elif value == "junit":

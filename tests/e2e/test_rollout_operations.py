@@ -6,7 +6,7 @@ import json
 import sys
 
 import yaml
-from support import JUNIT_PASS, SARIF_CLEAN, approve_all, attach, create
+from support import DR_TEST, JUNIT_PASS, SARIF_CLEAN, approve_all, attach, create
 
 HEALTHY = {
     "seed": 3,
@@ -245,21 +245,7 @@ def test_aborted_rehearsal_records_rollback_for_res_1(ws):
 
 def test_dr_test_result_feeds_res_2(ws):
     release = _release(ws)
-    good = ws.write(
-        "dr.json",
-        json.dumps(
-            {
-                "apiVersion": "releasegate/v1",
-                "kind": "DisasterRecoveryTest",
-                "service": "payments-api",
-                "date": "2026-11-20T09:00:00Z",
-                "scenario": "fail over eu-west-1 to eu-central-1",
-                "succeeded": True,
-                "recovery_time_minutes": 22,
-                "data_loss_minutes": 0,
-            }
-        ),
-    )
+    good = ws.write("dr.json", json.dumps(DR_TEST))
     recorded = ws.run("rollout", "dr-test", str(good))
     assert recorded.exit_code == 0, recorded.output
 

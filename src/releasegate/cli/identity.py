@@ -258,17 +258,15 @@ def record_command(
     detail: str | None,
     output: OutputFormat,
 ) -> None:
-    from releasegate.service.emergency import record_attestation
-
     try:
-        application = _main()._application()
-        who, _ = acting_identity(application, identity)
-        document = record_attestation(
-            application,
+        main = _main()
+        client = main._client()
+        actor, _ = main._acting(client, identity)
+        document = client.record_attestation(
             release_id,
             kind=kind,
             name=name,
-            identity=who,
+            identity=actor,
             environment=environment,
             detail=detail,
         )

@@ -8,11 +8,11 @@ registered from here to keep those groups' module small.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from releasegate.cli.identity import AsOption, OutputOption, _fail, _main, acting_identity
+from releasegate.cli.identity import AsOption, OutputOption, _fail, _main
 from releasegate.cli.identity import record_command as _record
 from releasegate.cli.output import OutputFormat, console, emit_json, table
 from releasegate.errors import ReleasegateError
@@ -25,13 +25,14 @@ def release_update(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Replace a release's manifest with a new revision; earlier approvals lapse."""
-    from releasegate.service.releases import load_manifest, update_release
+    from releasegate.service.releases import load_manifest
 
     try:
-        application = _main()._application()
-        who, _ = acting_identity(application, identity)
-        release = update_release(
-            application, release_id, load_manifest(manifest), source=str(manifest), identity=who
+        main = _main()
+        client = main._client()
+        actor, _ = main._acting(client, identity)
+        release = client.update_release(
+            release_id, load_manifest(manifest), source=str(manifest), identity=actor
         )
     except ReleasegateError as error:
         _fail(error, output)
@@ -50,38 +51,8 @@ def release_approvals(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """List every approval of a release: current, superseded or lapsed, and why."""
-    from releasegate.policy.input import approval_lapse_reasons
-    from releasegate.service.approvals import list_approvals
-    from releasegate.service.releases import get_release
-
     try:
-        application = _main()._application()
-        release = get_release(application, release_id)
-        revision = application.policy(release.manifest.service).revision
-        now = application.clock()
-        directory = application.directory
-        approvals = list_approvals(application, release_id)
-        latest: dict[str, str] = {}
-        for approval in approvals:
-            latest[directory.person_id(approval.approver) or approval.approver] = approval.id
-        rows: list[dict[str, Any]] = []
-        for approval in approvals:
-            key = directory.person_id(approval.approver) or approval.approver
-            reasons = approval_lapse_reasons(approval, release, revision, now)
-            if latest[key] != approval.id:
-                state = "superseded"
-            elif reasons:
-                state = "lapsed"
-            else:
-                state = "current"
-            rows.append(
-                {
-                    **approval.model_dump(mode="json"),
-                    "person": directory.person_id(approval.approver),
-                    "state": state,
-                    "lapsed_because": reasons,
-                }
-            )
+        rows = _main()._client().approval_history(release_id)
     except ReleasegateError as error:
         _fail(error, output)
         return

@@ -487,8 +487,8 @@ def rollout_dr_test(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Record a disaster recovery test result, read by RES-2."""
-    from releasegate.documents import read_bytes
-    from releasegate.service.rollouts import record_dr_test
+    from releasegate.documents import read_bytes, validate
+    from releasegate.rollout.resilience import DisasterRecoveryTest
 
     main = _main()
     try:
@@ -499,7 +499,9 @@ def rollout_dr_test(
             raise InputError(
                 f"invalid JSON: {exc}", source=str(path), hint="write the result as one JSON object"
             ) from exc
-        record = record_dr_test(main._application(), document, source=str(path))
+        # Checked here too, so that a mistake names the file whichever transport runs.
+        validate(DisasterRecoveryTest, document, source=str(path))
+        record = main._client().record_dr_test(document, source=str(path))
     except ReleasegateError as error:
         main._fail(error, output)
     if output is OutputFormat.JSON:

@@ -39,7 +39,15 @@ PREFIX = "/api/v1"
 TIMEOUT = httpx.Timeout(10.0, read=120.0)
 
 
-def _error(response: httpx.Response) -> ReleasegateError:
+BODY_SOURCE = "request body"
+
+
+def _error(response: httpx.Response, source: str | None = None) -> ReleasegateError:
+    """Rebuild the server's error, naming `source` where the server names the request body.
+
+    The server receives JSON only, so its messages say "request body". The
+    CLI sent a file, so the user reads that file's name, as in process.
+    """
     from releasegate.api.problems import error_class
 
     try:
@@ -52,9 +60,12 @@ def _error(response: httpx.Response) -> ReleasegateError:
             f"{response.request.url.path} without a problem document",
             hint="check RELEASEGATE_URL points at a releasegate server",
         )
+    detail = str(body["detail"])
+    if source is not None and body.get("source") == BODY_SOURCE and detail.startswith(BODY_SOURCE):
+        detail = source + detail[len(BODY_SOURCE) :]
     cls = error_class(str(body.get("type", "")))
     error = cls.__new__(cls)
-    ReleasegateError.__init__(error, str(body["detail"]), hint=body.get("hint"))
+    ReleasegateError.__init__(error, detail, hint=body.get("hint"))
     return error
 
 
@@ -79,7 +90,8 @@ class HttpClient(HttpOperations):
         # Close the connection pool when the client goes, whichever command used it.
         weakref.finalize(self, self._http.close)
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, *, source: str | None = None, **kwargs: Any) -> Any:
+        """Send one request. `source` names the file the body came from, for error messages."""
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
@@ -88,7 +100,7 @@ class HttpClient(HttpOperations):
                 hint="check RELEASEGATE_URL and that 'releasegate serve' is running",
             ) from exc
         if response.status_code >= 400:
-            raise _error(response)
+            raise _error(response, source)
         return response.json()
 
     def _model(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
@@ -116,7 +128,9 @@ class HttpClient(HttpOperations):
         return identity
 
     def create_release(self, manifest: ReleaseManifest, *, source: str) -> Release:
-        return self._model(Release, "POST", "/releases", json=manifest.model_dump(mode="json"))
+        return self._model(
+            Release, "POST", "/releases", json=manifest.model_dump(mode="json"), source=source
+        )
 
     def get_release(self, release_id: str) -> Release:
         return self._model(Release, "GET", f"/releases/{release_id}")
@@ -164,8 +178,47 @@ class HttpClient(HttpOperations):
             data=form,
         )
 
+    def update_release(
+        self, release_id: str, manifest: ReleaseManifest, *, source: str, identity: str
+    ) -> Release:
+        self.check_identity(identity)
+        return self._model(
+            Release,
+            "PUT",
+            f"/releases/{release_id}/manifest",
+            json=manifest.model_dump(mode="json"),
+            source=source,
+        )
+
+    def record_attestation(
+        self,
+        release_id: str,
+        *,
+        kind: str,
+        name: str,
+        identity: str,
+        environment: str | None,
+        detail: str | None,
+    ) -> dict[str, Any]:
+        self.check_identity(identity)
+        body = {"kind": kind, "name": name, "environment": environment, "detail": detail}
+        result: dict[str, Any] = self._call(
+            "POST", f"/releases/{release_id}/attestations", json=body
+        )
+        return result
+
+    def record_dr_test(self, document: dict[str, Any], *, source: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/dr-tests", json=document, source=source)
+        return result
+
     def list_approvals(self, release_id: str) -> list[Approval]:
         return self._models(Approval, f"/releases/{release_id}/approvals")
+
+    def approval_history(self, release_id: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call(
+            "GET", f"/releases/{release_id}/approvals/history"
+        )
+        return result
 
     def record_approval(
         self,

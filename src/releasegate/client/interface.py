@@ -49,7 +49,30 @@ class Client(OperationsClient, Protocol):
         context: VerificationContext | None = None,
     ) -> EvidenceRecord: ...
 
+    def update_release(
+        self, release_id: str, manifest: ReleaseManifest, *, source: str, identity: str
+    ) -> Release: ...
+
+    def record_attestation(
+        self,
+        release_id: str,
+        *,
+        kind: str,
+        name: str,
+        identity: str,
+        environment: str | None,
+        detail: str | None,
+    ) -> dict[str, Any]:
+        """Record a compensating control in place, or who triggers a deployment."""
+        ...
+
+    def record_dr_test(self, document: dict[str, Any], *, source: str) -> dict[str, Any]: ...
+
     def list_approvals(self, release_id: str) -> list[Approval]: ...
+
+    def approval_history(self, release_id: str) -> list[dict[str, Any]]:
+        """Return every approval with its state (current, superseded or lapsed) and why."""
+        ...
 
     def record_approval(
         self,
@@ -63,9 +86,7 @@ class Client(OperationsClient, Protocol):
         authenticated: dict[str, Any] | None = None,
     ) -> Approval: ...
 
-    def groups_of(
-        self, identity: str, token_groups: tuple[str, ...] = ()
-    ) -> tuple[str, ...]: ...
+    def groups_of(self, identity: str, token_groups: tuple[str, ...] = ()) -> tuple[str, ...]: ...
 
     def evaluate_gate(
         self,

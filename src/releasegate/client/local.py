@@ -84,10 +84,51 @@ class LocalClient(LocalOperations):
             context=context,
         )
 
+    def update_release(
+        self, release_id: str, manifest: ReleaseManifest, *, source: str, identity: str
+    ) -> Release:
+        from releasegate.service.releases import update_release
+
+        return update_release(
+            self.application, release_id, manifest, source=source, identity=identity
+        )
+
+    def record_attestation(
+        self,
+        release_id: str,
+        *,
+        kind: str,
+        name: str,
+        identity: str,
+        environment: str | None,
+        detail: str | None,
+    ) -> dict[str, Any]:
+        from releasegate.service.emergency import record_attestation
+
+        return record_attestation(
+            self.application,
+            release_id,
+            kind=kind,
+            name=name,
+            identity=identity,
+            environment=environment,
+            detail=detail,
+        )
+
+    def record_dr_test(self, document: dict[str, Any], *, source: str) -> dict[str, Any]:
+        from releasegate.service.rollouts import record_dr_test
+
+        return record_dr_test(self.application, document, source=source)
+
     def list_approvals(self, release_id: str) -> list[Approval]:
         from releasegate.service.approvals import list_approvals
 
         return list_approvals(self.application, release_id)
+
+    def approval_history(self, release_id: str) -> list[dict[str, Any]]:
+        from releasegate.service.approvals import approval_history
+
+        return approval_history(self.application, release_id)
 
     def record_approval(
         self,
@@ -116,9 +157,7 @@ class LocalClient(LocalOperations):
     def groups_of(self, identity: str, token_groups: tuple[str, ...] = ()) -> tuple[str, ...]:
         """Catalog groups of `identity`, with those its verified token was granted."""
         application = self.application
-        return tuple(
-            application.directory.groups_of(application.catalog, identity, token_groups)
-        )
+        return tuple(application.directory.groups_of(application.catalog, identity, token_groups))
 
     def evaluate_gate(
         self,

@@ -244,3 +244,41 @@ def list_approvals(app: Application, release_id: str) -> list[Approval]:
             approval = approval.model_copy(update={"token_groups": granted})
         approvals.append(approval)
     return approvals
+
+
+def approval_history(app: Application, release_id: str) -> list[dict[str, Any]]:
+    """Return every approval of a release with its state now: current, superseded or lapsed.
+
+    An approval is superseded by a later one of the same person, and lapsed
+    when its expiry, its digests, its commit or the policy revision it was
+    given under no longer fit the release (the reasons are listed).
+    """
+    from releasegate.policy.input import approval_lapse_reasons
+
+    release = get_release(app, release_id)
+    revision = app.policy(release.manifest.service).revision
+    now = app.clock()
+    directory = app.directory
+    approvals = list_approvals(app, release_id)
+    newest: dict[str, str] = {}
+    for approval in approvals:
+        newest[directory.person_id(approval.approver) or approval.approver] = approval.id
+    history: list[dict[str, Any]] = []
+    for approval in approvals:
+        person = directory.person_id(approval.approver)
+        reasons = approval_lapse_reasons(approval, release, revision, now)
+        if newest[person or approval.approver] != approval.id:
+            state = "superseded"
+        elif reasons:
+            state = "lapsed"
+        else:
+            state = "current"
+        history.append(
+            {
+                **approval.model_dump(mode="json"),
+                "person": person,
+                "state": state,
+                "lapsed_because": reasons,
+            }
+        )
+    return history

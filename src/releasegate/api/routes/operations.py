@@ -1,4 +1,4 @@
-"""Ledger keys, policy checks, identities, tokens, post-release reviews and governance.
+"""Ledger keys, policy checks, identities, tokens, reviews, recovery tests and governance.
 
 Every route returns the document of `releasegate.service.operations` that
 the CLI prints in process. Actions take the acting identity from the
@@ -16,9 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from releasegate.api.auth import Principal, Role
-from releasegate.api.deps import APPROVERS, READERS, AppDep, ContextDep, require
+from releasegate.api.deps import APPROVERS, READERS, SUBMITTERS, AppDep, ContextDep, require
 from releasegate.errors import InputError
 from releasegate.identity.tokens import MAX_LIFETIME
+from releasegate.rollout.resilience import DisasterRecoveryTest
 
 router = APIRouter()
 
@@ -68,9 +69,7 @@ class FindingsBody(BaseModel):
 @router.get(
     "/ledger/key", summary="The log's origin, current key and earlier keys", tags=["ledger"]
 )
-def ledger_key(
-    app: AppDep, _: Annotated[Principal, Depends(require(*READERS))]
-) -> dict[str, Any]:
+def ledger_key(app: AppDep, _: Annotated[Principal, Depends(require(*READERS))]) -> dict[str, Any]:
     from releasegate.service.operations import ledger_key as key
 
     return key(app)
@@ -199,6 +198,25 @@ def revoke_token(
     from releasegate.service.operations import revoke_token as revoke
 
     return revoke(app, token_id, revoked_by=principal.identity)
+
+
+# disaster recovery tests -----------------------------------------------------------
+
+
+@router.post(
+    "/dr-tests",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a disaster recovery test result, read by RES-2",
+    tags=["resilience"],
+)
+def record_dr_test(
+    body: DisasterRecoveryTest,
+    app: AppDep,
+    _: Annotated[Principal, Depends(require(*SUBMITTERS))],
+) -> dict[str, Any]:
+    from releasegate.service.rollouts import record_dr_test as record
+
+    return record(app, body.model_dump(mode="json"), source="request body")
 
 
 # post-release reviews ---------------------------------------------------------------

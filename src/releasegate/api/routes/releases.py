@@ -7,7 +7,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 from fastapi.responses import Response
@@ -29,6 +29,7 @@ from releasegate.model import (
     Approval,
     ApprovalDecision,
     Decision,
+    Environment,
     EvidenceRecord,
     Release,
     ReleaseManifest,
@@ -86,6 +87,78 @@ def get_release(
 
     _bind(release_id)
     return get(app, release_id)
+
+
+@router.put(
+    "/{release_id}/manifest",
+    summary="Replace the manifest with a new revision; earlier approvals lapse",
+)
+def update_release(
+    release_id: str,
+    manifest: ReleaseManifest,
+    app: AppDep,
+    principal: Annotated[Principal, Depends(require(*SUBMITTERS))],
+) -> Release:
+    """Record a new revision (new commits or artifacts) as the authenticated identity."""
+    from releasegate.service.releases import update_release as update
+
+    _bind(release_id)
+    return update(app, release_id, manifest, source="request body", identity=principal.identity)
+
+
+class AttestationBody(BaseModel):
+    """A compensating control in place (EMG-1), or who triggers a deployment (SOD-2)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["compensating_control", "deployment"]
+    name: str = Field(min_length=1, max_length=200, description="e.g. enhanced_monitoring.")
+    environment: Environment | None = Field(
+        default=None, description="Environment deployed to; only for a deployment."
+    )
+    detail: str | None = Field(
+        default=None, max_length=2000, description="How the control is in place, or the run."
+    )
+
+
+@router.post(
+    "/{release_id}/attestations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a compensating control or a deployment as the authenticated identity",
+)
+def record_attestation(
+    release_id: str,
+    body: AttestationBody,
+    app: AppDep,
+    principal: Annotated[Principal, Depends(require(*SUBMITTERS))],
+) -> dict[str, Any]:
+    from releasegate.errors import InputError
+    from releasegate.service.emergency import record_attestation as record
+
+    _bind(release_id)
+    if body.kind == "deployment" and body.environment is None:
+        raise InputError(
+            "a deployment names the environment deployed to",
+            source="request body",
+            field="environment",
+            hint="send environment, e.g. production",
+        )
+    if body.kind == "compensating_control" and body.environment is not None:
+        raise InputError(
+            "a compensating control applies to the release, not to one environment",
+            source="request body",
+            field="environment",
+            hint="leave environment out",
+        )
+    return record(
+        app,
+        release_id,
+        kind=body.kind,
+        name=body.name,
+        identity=principal.identity,
+        environment=None if body.environment is None else body.environment.value,
+        detail=body.detail,
+    )
 
 
 # Evidence ----------------------------------------------------------------------
@@ -214,6 +287,19 @@ def list_approvals(
     _bind(release_id)
     get(app, release_id)
     return list_use_case(app, release_id)
+
+
+@router.get(
+    "/{release_id}/approvals/history",
+    summary="Every approval with its state: current, superseded or lapsed, and why",
+)
+def approval_history(
+    release_id: str, app: AppDep, _: Annotated[Principal, Depends(require(*READERS))]
+) -> list[dict[str, Any]]:
+    from releasegate.service.approvals import approval_history as history
+
+    _bind(release_id)
+    return history(app, release_id)
 
 
 @router.post(
