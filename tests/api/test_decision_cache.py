@@ -109,3 +109,26 @@ def test_cached_poll_still_needs_a_token(api):
     response = api.client.get(f"/api/v1/releases/{release}/decisions/latest")
     assert response.status_code == 401
     assert response.headers["x-request-id"]
+
+
+def test_cache_connection_closed_with_server(tmp_path):
+    from fastapi.testclient import TestClient
+    from http_support import issue_tokens, make_workspace
+
+    from releasegate.api.app import create_app
+    from releasegate.api.identity_auth import IdentityTokenVerifier
+
+    make_workspace(tmp_path)
+    tokens = issue_tokens(tmp_path)
+    application = Application(load_settings(home=tmp_path, environ={}))
+    server = create_app(application, IdentityTokenVerifier(application))
+    cache = server.app.state.context.decision_cache
+    with TestClient(server) as client:
+        response = client.get(
+            "/api/v1/releases/rel-unknown/decisions/latest",
+            headers={"Authorization": f"Bearer {tokens[V]}"},
+        )
+        assert response.status_code == 404
+        assert cache._connection is not None
+    assert cache._connection is None
+    application.close()

@@ -8,6 +8,8 @@ in `releasegate.service`.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -71,7 +73,18 @@ def create_app(
 
     metrics = Metrics(ledger_size=lambda: ledger_size(application))
     metrics.registry.register(RolloutCollector(lambda: rollout_counts(application)))
+    decision_cache = LatestDecisionCache(application.database)
+
+    @asynccontextmanager
+    async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+        # The cache keeps a SQLite connection of its own, which closes with the server.
+        try:
+            yield
+        finally:
+            decision_cache.close()
+
     api = FastAPI(
+        lifespan=lifespan,
         title="releasegate",
         version="1",
         summary="Release control plane for regulated finance.",
@@ -84,7 +97,7 @@ def create_app(
         verifier=verifier,
         metrics=metrics,
         max_upload_bytes=max_upload_bytes,
-        decision_cache=LatestDecisionCache(application.database),
+        decision_cache=decision_cache,
     )
     for router in (
         releases.router,
