@@ -8,8 +8,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from support import EXAMPLES, Workspace, add_trust
@@ -123,3 +125,22 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
+
+
+def remote_cli(server: Server, token: str) -> Callable[..., Any]:
+    """Return a function that runs the CLI against `server` with `token`, over HTTP."""
+    from typer.testing import CliRunner
+
+    from releasegate.cli.main import app
+
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(
+            app,
+            list(args),
+            env={"RELEASEGATE_URL": server.url, "RELEASEGATE_TOKEN": token},
+            catch_exceptions=False,
+        )
+
+    return run

@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from http_support import Server, make_workspace, person_token
+from http_support import Server, make_workspace, person_token, remote_cli
 from support import COMMIT, DR_TEST, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
 from typer.testing import CliRunner
 
@@ -38,7 +38,7 @@ def served(tmp_path_factory):
         "ines": person_token(root, "ines", Role.AUDITOR),
     }
     release = _allowed_release(workspace)
-    # Without the token cache, so a revoked token is refused at its next request.
+    # Without the token cache, so a revoked token is rejected_run at its next request.
     server = Server(root, root / "server.log", "--token-cache-seconds", "0")
     try:
         yield workspace, server, tokens, release
@@ -53,24 +53,10 @@ def _allowed_release(workspace) -> str:
     for name, text in (("junit.xml", JUNIT_PASS), ("scan.sarif", SARIF_CLEAN)):
         path = str(workspace.write(name, text))
         assert workspace.run("evidence", "add", release, path, "--commit", COMMIT).exit_code == 0
-    for who in ("bob", "dana", "erin"):
-        assert workspace.run("approve", release, "--as", who).exit_code == 0
+    for approver in ("bob", "dana", "erin"):
+        assert workspace.run("approve", release, "--as", approver).exit_code == 0
     assert workspace.run("gate", release).exit_code == 0
     return str(release)
-
-
-def _remote(server, token: str):
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(
-            app,
-            list(args),
-            env={"RELEASEGATE_URL": server.url, "RELEASEGATE_TOKEN": token},
-            catch_exceptions=False,
-        )
-
-    return run
 
 
 def _local(workspace, token: str | None = None):
@@ -89,16 +75,16 @@ def _local(workspace, token: str | None = None):
 
 
 def _same(local, remote, *args: str) -> str:
-    here = local(*args)
-    there = remote(*args)
-    assert there.exit_code == here.exit_code, (args, here.output, there.output)
-    assert there.stdout == here.stdout, args
-    return here.stdout
+    in_process = local(*args)
+    over_http = remote(*args)
+    assert over_http.exit_code == in_process.exit_code, (args, in_process.output, over_http.output)
+    assert over_http.stdout == in_process.stdout, args
+    return in_process.stdout
 
 
 def _decision_of(workspace, release: str) -> dict:
-    shown = workspace.json("release", "show", release)[1]
-    return shown["decisions"][-1]
+    release_view = workspace.json("release", "show", release)[1]
+    return release_view["decisions"][-1]
 
 
 READS = [
@@ -131,12 +117,12 @@ def test_read_command_same_over_http(served, args):
     workspace, server, tokens, _release = served
     # gita's token has every role of a person plus admin, and ines's the auditor role.
     token = tokens["ines"] if args[:2] == ("ledger", "verify") else tokens["gita"]
-    _same(_local(workspace), _remote(server, token), *args)
+    _same(_local(workspace), remote_cli(server, token), *args)
 
 
 def test_release_reads_same_over_http(served):
     workspace, server, tokens, release = served
-    local, remote = _local(workspace), _remote(server, tokens["ines"])
+    local, remote = _local(workspace), remote_cli(server, tokens["ines"])
     chain = json.loads(_same(local, remote, "ledger", "show", release, "--output", "json"))
     assert [e["type"] for e in chain][:2] == ["release.created", "evidence.added"]
     _same(local, remote, "ledger", "show", release)
@@ -151,7 +137,7 @@ def test_policy_eval_same_over_http(served):
     workspace, server, tokens, release = served
     digest = workspace.json("gate", release)[1]["input_sha256"]
     blob = workspace.root / ".releasegate" / "blobs" / digest[:2] / digest
-    local, remote = _local(workspace), _remote(server, tokens["alice"])
+    local, remote = _local(workspace), remote_cli(server, tokens["alice"])
     evaluated = json.loads(
         _same(local, remote, "policy", "eval", "--input", str(blob), "--output", "json")
     )
@@ -163,7 +149,7 @@ def test_policy_eval_same_over_http(served):
 
 def test_checkpoint_same_over_http(served):
     workspace, server, tokens, _release = served
-    local, remote = _local(workspace), _remote(server, tokens["ines"])
+    local, remote = _local(workspace), remote_cli(server, tokens["ines"])
     # The second call finds the newest checkpoint covering the tree and returns it.
     first = json.loads(local("ledger", "checkpoint", "--output", "json").stdout)
     again = _same(local, remote, "ledger", "checkpoint", "--output", "json")
@@ -178,7 +164,7 @@ def test_whoami_same_over_http(served):
     workspace, server, tokens, _release = served
     token = tokens["dana"]
     local = _local(workspace, token)("identity", "whoami", "--output", "json")
-    remote = _remote(server, token)("identity", "whoami", "--output", "json")
+    remote = remote_cli(server, token)("identity", "whoami", "--output", "json")
     assert remote.exit_code == local.exit_code == 0
     assert remote.stdout == local.stdout
     record = json.loads(remote.stdout)
@@ -189,7 +175,7 @@ def test_whoami_same_over_http(served):
 
 def test_audit_export_downloads_a_verifiable_bundle(served):
     workspace, server, tokens, release = served
-    local, remote = _local(workspace), _remote(server, tokens["ines"])
+    local, remote = _local(workspace), remote_cli(server, tokens["ines"])
     mine = workspace.root / "local.zip"
     theirs = workspace.root / "downloaded" / "remote.zip"
     local_result = local("audit", "export", release, "--out", str(mine), "--output", "json")
@@ -220,32 +206,32 @@ def _without_ids(text: str) -> str:
 
 def test_token_commands_same_over_http(served):
     workspace, server, tokens, _release = served
-    local, remote = _local(workspace), _remote(server, tokens["gita"])
+    local, remote = _local(workspace), remote_cli(server, tokens["gita"])
     args = ("token", "create", "--name", "dashboard", "--for", "hugo", "--role", "viewer")
-    here = local(*args, "--as", "gita", "--output", "json")
-    there = remote(*args, "--output", "json")
-    assert here.exit_code == there.exit_code == 0, there.output
-    assert _without_ids(there.stdout) == _without_ids(here.stdout)
-    created = json.loads(there.stdout)
+    in_process = local(*args, "--as", "gita", "--output", "json")
+    over_http = remote(*args, "--output", "json")
+    assert in_process.exit_code == over_http.exit_code == 0, over_http.output
+    assert _without_ids(over_http.stdout) == _without_ids(in_process.stdout)
+    created = json.loads(over_http.stdout)
     assert created["roles"] == ["viewer"]
     assert created["person"] == "hugo"
 
     # The new secret authenticates, with the viewer role only.
-    whoami = _remote(server, created["token"])("identity", "whoami", "--output", "json")
+    whoami = remote_cli(server, created["token"])("identity", "whoami", "--output", "json")
     assert json.loads(whoami.stdout)["token_roles"] == ["viewer"]
 
     listed = _same(local, remote, "token", "list", "--person", "hugo", "--output", "json")
     assert len(json.loads(listed)) == 2
 
-    first = json.loads(here.stdout)["id"]
+    first = json.loads(in_process.stdout)["id"]
     revoked_here = local("token", "revoke", first, "--as", "gita")
     revoked_there = remote("token", "revoke", created["id"])
     assert revoked_here.exit_code == revoked_there.exit_code == 0
     assert _without_ids(revoked_there.stdout) == _without_ids(revoked_here.stdout)
     assert revoked_there.stdout.strip() == f"token {created['id']} of hugo revoked"
-    refused = _remote(server, created["token"])("release", "list")
-    assert refused.exit_code == 2
-    assert "was revoked" in refused.output
+    rejected_run = remote_cli(server, created["token"])("release", "list")
+    assert rejected_run.exit_code == 2
+    assert "was revoked" in rejected_run.output
 
     # Revoking again is a conflict with the same message either way.
     assert _without_ids(local("token", "revoke", first, "--as", "gita").output) == _without_ids(
@@ -255,7 +241,7 @@ def test_token_commands_same_over_http(served):
 
 def test_token_commands_need_the_admin_role_over_http(served):
     _workspace, server, tokens, _release = served
-    result = _remote(server, tokens["dana"])("token", "list")
+    result = remote_cli(server, tokens["dana"])("token", "list")
     assert result.exit_code == 2
     assert "dana has role(s) approver; this action needs one of: admin" in " ".join(
         result.output.split()
@@ -265,22 +251,22 @@ def test_token_commands_need_the_admin_role_over_http(served):
 def test_governance_commands_same_over_http(served):
     workspace, server, tokens, _release = served
     local = _local(workspace)
-    gita, farid = _remote(server, tokens["gita"]), _remote(server, tokens["farid"])
+    gita, farid = remote_cli(server, tokens["gita"]), remote_cli(server, tokens["farid"])
     params = workspace.root / "policies" / "enterprise" / "data.yaml"
     assert params.is_file()
     target = "policies/enterprise/data.yaml"
     proposed = workspace.write("proposed.yaml", params.read_text() + "# reviewed\n")
     args = ("governance", "propose", target, "--file", str(proposed), "--reason", "annotate")
-    here = local(*args, "--as", "gita", "--output", "json")
-    there = gita(*args, "--output", "json")
-    assert here.exit_code == there.exit_code == 0, there.output
-    assert _without_ids(there.stdout) == _without_ids(here.stdout)
-    proposal = json.loads(there.stdout)
+    in_process = local(*args, "--as", "gita", "--output", "json")
+    over_http = gita(*args, "--output", "json")
+    assert in_process.exit_code == over_http.exit_code == 0, over_http.output
+    assert _without_ids(over_http.stdout) == _without_ids(in_process.stdout)
+    proposal = json.loads(over_http.stdout)
     assert proposal["proposer"] == "gita"
     assert proposal["diff"].endswith("+# reviewed\n")
 
     # The proposer may not decide; the message is the same as in process.
-    own_local = local("governance", "approve", json.loads(here.stdout)["id"], "--as", "gita")
+    own_local = local("governance", "approve", json.loads(in_process.stdout)["id"], "--as", "gita")
     own_remote = gita("governance", "approve", proposal["id"])
     assert own_local.exit_code == own_remote.exit_code == 2
     assert _without_ids(own_remote.output) == _without_ids(own_local.output)
@@ -298,29 +284,29 @@ def test_governance_commands_same_over_http(served):
 
 def test_review_complete_same_error_over_http(served):
     workspace, server, tokens, _release = served
-    local, remote = _local(workspace), _remote(server, tokens["dana"])
-    here = local("review", "complete", "rev-missing", "--findings", "none", "--as", "dana")
-    there = remote("review", "complete", "rev-missing", "--findings", "none")
-    assert here.exit_code == there.exit_code == 2
-    assert there.output == here.output
+    local, remote = _local(workspace), remote_cli(server, tokens["dana"])
+    in_process = local("review", "complete", "rev-missing", "--findings", "none", "--as", "dana")
+    over_http = remote("review", "complete", "rev-missing", "--findings", "none")
+    assert in_process.exit_code == over_http.exit_code == 2
+    assert over_http.output == in_process.output
 
 
 def test_key_rotate_over_http(served):
     workspace, server, tokens, _release = served
     before = json.loads(_local(workspace)("ledger", "key", "show", "--output", "json").stdout)
-    rotated = _remote(server, tokens["gita"])(
+    rotated = remote_cli(server, tokens["gita"])(
         "ledger", "key", "rotate", "--reason", "yearly", "--output", "json"
     )
     assert rotated.exit_code == 0, rotated.output
     after = json.loads(rotated.stdout)
     assert after["key_id"] != before["key_id"]
     assert sorted(after["key_history"]) == sorted([*before["key_history"], after["key_id"]])
-    _same(_local(workspace), _remote(server, tokens["ines"]), "ledger", "key", "show")
+    _same(_local(workspace), remote_cli(server, tokens["ines"]), "ledger", "key", "show")
 
 
 def test_file_options_rejected_over_http(served):
     workspace, server, tokens, _release = served
-    remote = _remote(server, tokens["ines"])
+    remote = remote_cli(server, tokens["ines"])
     note = workspace.write("old.note", "not a checkpoint\n")
     for args in (
         ("ledger", "verify", "--checkpoint", str(note)),
@@ -337,7 +323,7 @@ def test_file_options_rejected_over_http(served):
 def test_local_commands_name_their_reason_over_http(served):
     workspace, server, tokens, _release = served
     key = workspace.write("witness.key", "not a key\n")
-    result = _remote(server, tokens["ines"])("ledger", "cosign", "--key", str(key))
+    result = remote_cli(server, tokens["ines"])("ledger", "cosign", "--key", str(key))
     assert result.exit_code == 2
     text = " ".join(result.output.split())
     assert "this command runs only in process (the witness signs with its private key" in text
@@ -384,7 +370,7 @@ def test_http_client_exception_register(served):
     )
 
     # The register prints the same as in process.
-    _same(_local(workspace), _remote(server, tokens["alice"]), "exception", "list", "-o", "json")
+    _same(_local(workspace), remote_cli(server, tokens["alice"]), "exception", "list", "-o", "json")
 
 
 def _any_ids(text: str) -> str:
@@ -400,7 +386,7 @@ def _approved_release(workspace) -> str:
 def test_release_records_same_over_http(served):
     """New revisions, approval history and attestations: one use case, either transport."""
     workspace, server, tokens, _release = served
-    local, remote = _local(workspace), _remote(server, tokens["alice"])
+    local, remote = _local(workspace), remote_cli(server, tokens["alice"])
     local_id, remote_id = _approved_release(workspace), _approved_release(workspace)
     revision = workspace.write("revision.yaml", MANIFEST.replace(COMMIT, "c" * 40))
 
@@ -445,7 +431,7 @@ def test_release_records_same_over_http(served):
 
 def test_dr_test_same_over_http(served):
     workspace, server, tokens, _release = served
-    local, remote = _local(workspace), _remote(server, tokens["alice"])
+    local, remote = _local(workspace), remote_cli(server, tokens["alice"])
     for name, document in (
         ("dr.json", DR_TEST),
         ("dr-unknown.json", DR_TEST | {"service": "nowhere"}),

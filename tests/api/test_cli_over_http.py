@@ -5,20 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from http_support import Server, make_workspace, person_token
+from http_support import Server, make_workspace, person_token, remote_cli
 from support import COMMIT, JUNIT_PASS, MANIFEST, SARIF_CLEAN, attach_integrity
-from typer.testing import CliRunner
 
 from releasegate.api.auth import Role
-from releasegate.cli.main import app
 
 
 @pytest.fixture
 def served(tmp_path):
     workspace = make_workspace(tmp_path)
     tokens = {
-        who: person_token(tmp_path, who, *roles, name=who)
-        for who, roles in {
+        person: person_token(tmp_path, person, *roles, name=person)
+        for person, roles in {
             "alice": (Role.SUBMITTER,),
             "bob": (Role.APPROVER,),
             "dana": (Role.APPROVER,),
@@ -32,23 +30,9 @@ def served(tmp_path):
         server.stop()
 
 
-def _remote(server, token: str):
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(
-            app,
-            list(args),
-            env={"RELEASEGATE_URL": server.url, "RELEASEGATE_TOKEN": token},
-            catch_exceptions=False,
-        )
-
-    return run
-
-
 def test_cli_over_http_runs_the_release_to_allowed(served):
     workspace, server, tokens = served
-    alice = _remote(server, tokens["alice"])
+    alice = remote_cli(server, tokens["alice"])
     manifest = workspace.write("release.yaml", MANIFEST)
     created = alice("release", "create", str(manifest), "--output", "json")
     assert created.exit_code == 0, created.output
@@ -64,8 +48,8 @@ def test_cli_over_http_runs_the_release_to_allowed(served):
     assert pending.exit_code == 3
     assert json.loads(pending.stdout)["outcome"] == "pending"
 
-    for who in ("bob", "dana", "erin"):
-        approved = _remote(server, tokens[who])("approve", release, "--as", who)
+    for person in ("bob", "dana", "erin"):
+        approved = remote_cli(server, tokens[person])("approve", release, "--as", person)
         assert approved.exit_code == 0, approved.output
         assert "approve recorded" in approved.output
 
@@ -85,7 +69,7 @@ def test_cli_over_http_runs_the_release_to_allowed(served):
 def test_cli_over_http_same_error(served):
     workspace, server, tokens = served
     local = workspace.run("gate", "rel-missing")
-    remote = _remote(server, tokens["alice"])("gate", "rel-missing")
+    remote = remote_cli(server, tokens["alice"])("gate", "rel-missing")
     assert local.exit_code == remote.exit_code == 2
     assert remote.output == local.output
     assert "release 'rel-missing' not found" in remote.output
@@ -93,11 +77,11 @@ def test_cli_over_http_same_error(served):
 
 def test_cli_over_http_identity_mismatch(served):
     workspace, server, tokens = served
-    created = _remote(server, tokens["alice"])(
+    created = remote_cli(server, tokens["alice"])(
         "release", "create", str(workspace.write("release.yaml", MANIFEST)), "--output", "json"
     )
     release = json.loads(created.stdout)["id"]
-    result = _remote(server, tokens["bob"])("approve", release, "--as", "dana")
+    result = remote_cli(server, tokens["bob"])("approve", release, "--as", "dana")
     assert result.exit_code == 2
     assert "--as dana does not match the identity of RELEASEGATE_TOKEN (bob)" in " ".join(
         result.output.split()
@@ -107,7 +91,7 @@ def test_cli_over_http_identity_mismatch(served):
 
 def test_cli_over_http_local_only_command(served):
     _workspace, server, tokens = served
-    result = _remote(server, tokens["alice"])("ledger", "cosign", "--key", "witness.key")
+    result = remote_cli(server, tokens["alice"])("ledger", "cosign", "--key", "witness.key")
     assert result.exit_code == 2
     assert "this command runs only in process" in result.output
     assert "but RELEASEGATE_URL is set" in " ".join(result.output.split())
@@ -115,6 +99,6 @@ def test_cli_over_http_local_only_command(served):
 
 def test_cli_over_http_missing_token(served):
     _workspace, server, _tokens = served
-    result = _remote(server, "")("release", "list")
+    result = remote_cli(server, "")("release", "list")
     assert result.exit_code == 2
     assert "RELEASEGATE_URL is set but RELEASEGATE_TOKEN is empty" in result.output

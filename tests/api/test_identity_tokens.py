@@ -51,9 +51,9 @@ def test_personal_token_from_token_create_authenticates(server):
     assert body["roles"] == ["approver", "submitter", "viewer"]
 
     revoke_token(application, info.id, revoked_by="dana")
-    refused = _whoami(client, secret)
-    assert refused.status_code == 401
-    assert "revoked" in refused.json()["detail"]
+    rejected = _whoami(client, secret)
+    assert rejected.status_code == 401
+    assert "revoked" in rejected.json()["detail"]
 
 
 def test_token_limited_to_one_role(server):
@@ -106,11 +106,11 @@ def test_token_limited_to_viewer_cannot_submit(server):
     assert info.roles == ("viewer",)
     assert info.document(application.clock())["roles"] == ["viewer"]
     assert _whoami(client, secret).json()["roles"] == ["viewer"]
-    refused = client.post(
+    rejected = client.post(
         "/api/v1/releases", json=yaml.safe_load(MANIFEST), headers=_bearer(secret)
     )
-    assert refused.status_code == 403
-    assert "alice has role(s) viewer" in refused.json()["detail"]
+    assert rejected.status_code == 403
+    assert "alice has role(s) viewer" in rejected.json()["detail"]
 
 
 def test_unknown_token_is_refused_with_the_identity_layer_message(server):
@@ -139,9 +139,7 @@ def test_upload_and_approval_record_the_credential(server):
     _, dana = create_token(
         application, owner="dana", name="laptop", expires_in=timedelta(days=1), created_by="dana"
     )
-    created = client.post(
-        "/api/v1/releases", json=yaml.safe_load(MANIFEST), headers=_bearer(alice)
-    )
+    created = client.post("/api/v1/releases", json=yaml.safe_load(MANIFEST), headers=_bearer(alice))
     assert created.status_code == 201, created.text
     release = created.json()["id"]
     uploaded = client.post(

@@ -11,34 +11,17 @@ import re
 
 import httpx
 import pytest
-from http_support import Server, make_workspace, person_token
-from support import JUNIT_PASS, SARIF_CLEAN, approve_all, attach, create
-from typer.testing import CliRunner
+from http_support import Server, make_workspace, person_token, remote_cli
+from support import JUNIT_PASS, SARIF_CLEAN, STEADY_METRICS, approve_all, attach, create
 
 from releasegate.api.auth import Role
-from releasegate.cli.main import app
-
-# Equal constant samples: with random ones the judge fails a healthy step
-# about one time in 500, and these rollouts run many health steps.
-HEALTHY = """
-seed: 5
-indicators:
-  http-error-rate:
-    baseline: {mean: 0.004, sd: 0}
-    canary: {mean: 0.004, sd: 0}
-    samples: 40
-  settlement-completion-rate:
-    baseline: {mean: 0.995, sd: 0}
-    canary: {mean: 0.995, sd: 0}
-    samples: 40
-"""
 
 
 def _world(tmp_path, *options: str):
     workspace = make_workspace(tmp_path)
     tokens = {
-        who: person_token(tmp_path, who, role, name=who)
-        for who, role in {
+        person: person_token(tmp_path, person, role, name=person)
+        for person, role in {
             "alice": Role.SUBMITTER,
             "erin": Role.RELEASE_MANAGER,
             "hugo": Role.VIEWER,
@@ -48,7 +31,7 @@ def _world(tmp_path, *options: str):
     attach(workspace, release, "junit.xml", JUNIT_PASS)
     attach(workspace, release, "scan.sarif", SARIF_CLEAN)
     approve_all(workspace, release)
-    workspace.write("metrics.yaml", HEALTHY)
+    workspace.write("metrics.yaml", STEADY_METRICS)
     server = Server(tmp_path, tmp_path / "server.log", *options)
     return workspace, server, tokens, release
 
@@ -71,20 +54,6 @@ def served_idle(tmp_path):
         server.stop()
 
 
-def _remote(server, token: str):
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(
-            app,
-            list(args),
-            env={"RELEASEGATE_URL": server.url, "RELEASEGATE_TOKEN": token},
-            catch_exceptions=False,
-        )
-
-    return run
-
-
 def _start_args(workspace, release: str, *extra: str) -> list[str]:
     return [
         "rollout",
@@ -100,10 +69,10 @@ def _start_args(workspace, release: str, *extra: str) -> list[str]:
     ]
 
 
-def test_rollout_over_http_runs_in_the_server_and_reads_the_same(served):
+def test_rollout_over_http_same_output(served):
     workspace, server, tokens, release = served
-    alice = _remote(server, tokens["alice"])
-    hugo = _remote(server, tokens["hugo"])
+    alice = remote_cli(server, tokens["alice"])
+    hugo = remote_cli(server, tokens["hugo"])
 
     ready = httpx.get(server.url + "/readyz", timeout=5).json()
     assert ready["rollout_controller"]["state"] == "running"
@@ -174,8 +143,8 @@ def _first_event(client: httpx.Client, path: str, name: str) -> dict:
 
 def test_rollout_operator_commands_over_http(served_idle):
     workspace, server, tokens, release = served_idle
-    alice = _remote(server, tokens["alice"])
-    erin = _remote(server, tokens["erin"])
+    alice = remote_cli(server, tokens["alice"])
+    erin = remote_cli(server, tokens["erin"])
     assert "rollout_controller" not in httpx.get(server.url + "/readyz", timeout=5).json()
 
     started = alice(*_start_args(workspace, release, "--output", "json"))
@@ -188,9 +157,9 @@ def test_rollout_operator_commands_over_http(served_idle):
     assert (remote.exit_code, remote.output) == (local.exit_code, local.output)
     assert "only a paused rollout can resume" in remote.output
 
-    refused = alice("rollout", "pause", rollout, "--as", "alice")
-    assert refused.exit_code != 0
-    assert "this action needs one of: release-manager" in " ".join(refused.output.split())
+    rejected_run = alice("rollout", "pause", rollout, "--as", "alice")
+    assert rejected_run.exit_code != 0
+    assert "this action needs one of: release-manager" in " ".join(rejected_run.output.split())
 
     mismatch = erin("rollout", "pause", rollout, "--as", "dana")
     assert mismatch.exit_code == 2

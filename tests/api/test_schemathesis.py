@@ -23,7 +23,7 @@ from releasegate.settings import load_settings
 def served(tmp_path_factory):
     root = tmp_path_factory.mktemp("schemathesis")
     make_workspace(root)
-    # Every person holds viewer, submitter and approver; these global roles add the rest.
+    # Every person has the viewer, submitter and approver roles. These global roles add the rest.
     (root / "identities.yaml").write_text(
         "apiVersion: releasegate/v1\nkind: Identities\n"
         "people:\n  erin: {roles: [release_manager, admin, auditor]}\n",
@@ -31,9 +31,7 @@ def served(tmp_path_factory):
     )
     token = person_token(root, "erin", name="all-roles")
     application = Application(load_settings(home=root, environ={}))
-    server = create_app(
-        application, IdentityTokenVerifier(application), max_upload_bytes=64 * 1024
-    )
+    server = create_app(application, IdentityTokenVerifier(application), max_upload_bytes=64 * 1024)
     yield server, token
     application.close()
 

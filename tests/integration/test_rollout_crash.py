@@ -20,6 +20,7 @@ from support import (
     JUNIT_PASS,
     MANIFEST,
     SARIF_CLEAN,
+    STEADY_METRICS,
     Workspace,
     approve_all,
     attach,
@@ -28,20 +29,6 @@ from support import (
 )
 
 MIN_KILLS = 50
-# Equal constant samples: with random ones the judge fails a healthy step
-# about one time in 500, and these rollouts run many health steps.
-METRICS = """
-seed: 5
-indicators:
-  http-error-rate:
-    baseline: {mean: 0.004, sd: 0}
-    canary: {mean: 0.004, sd: 0}
-    samples: 40
-  settlement-completion-rate:
-    baseline: {mean: 0.995, sd: 0}
-    canary: {mean: 0.995, sd: 0}
-    samples: 40
-"""
 
 
 def _start(ws: Workspace, number: int) -> str:
@@ -73,7 +60,7 @@ def _statuses(ws: Workspace, rollouts: list[str]) -> dict[str, str]:
 def test_killed_controllers_repeat_no_step(ws):
     seed = int(os.environ.get("RELEASEGATE_CRASH_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
-    ws.write("metrics.yaml", METRICS)
+    ws.write("metrics.yaml", STEADY_METRICS)
     rollouts = [_start(ws, n) for n in range(3)]
     kills = 0
     names = 0

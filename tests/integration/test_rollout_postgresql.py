@@ -33,6 +33,7 @@ from support import (
     JUNIT_PASS,
     MANIFEST,
     SARIF_CLEAN,
+    STEADY_METRICS,
     Workspace,
     integrity_files,
     start_controller,
@@ -53,25 +54,11 @@ LEASE_SECONDS = 2.0
 SLOW_DEPLOY_SECONDS = 3.0  # longer than the lease: only renewal keeps the step
 FAST_DEPLOY_SECONDS = 0.01
 DEPLOYS_PER_ROLLOUT = 6  # two regions, one per wave, canary weights 10, 50 and 100
-# Constant samples, equal in baseline and canary: with random samples the judge
-# fails about one health step in 500 by chance, and this test runs 600.
-METRICS = """
-seed: 11
-indicators:
-  http-error-rate:
-    baseline: {mean: 0.004, sd: 0}
-    canary: {mean: 0.004, sd: 0}
-    samples: 40
-  settlement-completion-rate:
-    baseline: {mean: 0.995, sd: 0}
-    canary: {mean: 0.995, sd: 0}
-    samples: 40
-"""
 
 
 def _releases(ws: Workspace) -> list[str]:
     """Create the releases with passing evidence and approvals; return their rollout ids."""
-    ws.write("metrics.yaml", METRICS)
+    ws.write("metrics.yaml", STEADY_METRICS)
     # (file, commit) pairs, as the CLI's --commit option would give them.
     files = [
         (ws.write(name, text), COMMIT if "--commit" in extra else None)
@@ -193,8 +180,7 @@ def test_two_controllers_one_killed_finish_fifty_rollouts_once(ws, database_url)
                 )
             time.sleep(0.05)
         assert killed_step is not None, (
-            f"no controller ran the third slow deploy; "
-            f"rollouts {_states(engine)}"
+            f"no controller ran the third slow deploy; rollouts {_states(engine)}"
         )
         survivor = next(name for name in names if name != victim)
         controllers[victim].wait(timeout=10)

@@ -7,7 +7,7 @@ to the database since the decision was read.
 
 The check is SQLite's `PRAGMA data_version` on a connection of the cache's
 own that never writes. SQLite changes that value whenever another
-connection, in this process or another, commits to the database file, so a
+connection, in this process or another, commits to the database file. So a
 gate evaluation by this server, by another replica on the same file or by
 the CLI makes every cached decision stale before the next request reads it.
 Any commit counts, which over-invalidates but can never serve a decision

@@ -174,12 +174,12 @@ def token_create(
     """Create a personal API token and print its secret once."""
     try:
         client = _main()._client()
-        who, _ = _main()._acting(client, identity)
+        actor, _ = _main()._acting(client, identity)
         document = client.create_token(
             owner=owner,
             name=name,
             expires_in=_main()._parse_duration(expires_in),
-            created_by=who,
+            created_by=actor,
             roles=tuple(role or ()),
         )
     except ReleasegateError as error:
@@ -234,8 +234,8 @@ def token_revoke(
     """Revoke a token: it stops authenticating at once."""
     try:
         client = _main()._client()
-        who, _ = _main()._acting(client, identity)
-        document = client.revoke_token(token_id, revoked_by=who)
+        actor, _ = _main()._acting(client, identity)
+        document = client.revoke_token(token_id, revoked_by=actor)
     except ReleasegateError as error:
         _fail(error, output)
         return
@@ -343,8 +343,8 @@ def review_complete(
     """Record a post-release review, held by someone other than the change's authors."""
     try:
         client = _main()._client()
-        who, _ = _main()._acting(client, identity)
-        document = client.complete_review(review_id, reviewer=who, findings=findings)
+        actor, _ = _main()._acting(client, identity)
+        document = client.complete_review(review_id, reviewer=actor, findings=findings)
     except ReleasegateError as error:
         _fail(error, output)
         return

@@ -45,8 +45,8 @@ BODY_SOURCE = "request body"
 def _error(response: httpx.Response, source: str | None = None) -> ReleasegateError:
     """Rebuild the server's error, naming `source` where the server names the request body.
 
-    The server receives JSON only, so its messages say "request body". The
-    CLI sent a file, so the user reads that file's name, as in process.
+    The server receives JSON only, so its messages name "request body". The
+    CLI sent a file, so the message names that file instead, as in process.
     """
     from releasegate.api.problems import error_class
 

@@ -3,8 +3,9 @@
 Each method returns the JSON document of `releasegate.service.operations`:
 the in-process transport builds it, the HTTP transport receives it from the
 route that builds it. Options that name files on this machine (a checkpoint
-kept by an auditor, trusted key files) apply only in process; the HTTP
-transport rejects them instead of ignoring them.
+kept by an auditor, trusted key files) apply only in process. The HTTP
+transport rejects them, because ignoring them would check less than the
+user requested.
 """
 
 from __future__ import annotations
@@ -401,9 +402,7 @@ class HttpOperations:
         return result
 
     def show_identity(self, alias: str, service: str | None) -> Document:
-        result: Document = self._call(
-            "GET", f"/identities/{alias}", params=_query(service=service)
-        )
+        result: Document = self._call("GET", f"/identities/{alias}", params=_query(service=service))
         return result
 
     def list_identities(self) -> list[Document]:
